@@ -1,0 +1,101 @@
+"""The application factory: config, extensions, blueprints, CLI commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from crm.config import INSTANCE, Config
+from crm.extensions import babel, csrf, db, htmx, login, mail, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app; `overrides` win over the environment (tests use them)."""
+    app = Flask(__name__, instance_path=str(INSTANCE), instance_relative_config=True)
+    app.config.from_object(Config())
+    if overrides:
+        app.config.update(overrides)
+
+    from crm import database
+
+    database.configure(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    login.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+
+    from automation import wiring
+    from crm import i18n, web
+
+    wiring.register()
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    web.init_app(app)
+
+    for bp in _blueprints():
+        app.register_blueprint(bp)
+
+    from crm.cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _blueprints() -> list:  # type: ignore[type-arg]
+    from crm.actions.routes import bp as actions
+    from crm.agenda.routes import bp as agenda
+    from crm.auth.routes import bp as auth
+    from crm.board.routes import bp as board
+    from crm.files import bp as files
+    from crm.marketing.campaigns import bp as campaigns
+    from crm.marketing.maillog import bp as maillog
+    from crm.marketing.senders import bp as senders
+    from crm.marketing.templates import bp as templates
+    from crm.notifications.routes import bp as notifications
+    from crm.opportunities.routes import bp as opportunities
+    from crm.public.inbound import bp as inbound
+    from crm.public.routes import bp as public
+    from crm.quotes.routes import bp as quotes
+    from crm.records.routes import bp as records
+    from crm.scenarios.builder import bp as scenarios
+    from crm.scenarios.enroll import bp as enroll
+    from crm.scenarios.runs import bp as scenario_runs
+    from crm.settings.lists import bp as settings_lists
+    from crm.settings.mailbox import bp as mailbox
+    from crm.settings.pipelines import bp as pipelines
+    from crm.settings.users import bp as users
+    from crm.triggers.routes import bp as triggers
+    from crm.triggers.runs import bp as trigger_runs
+
+    work = [
+        auth,
+        board,
+        opportunities,
+        records,
+        files,
+        public,
+        inbound,
+        actions,
+        agenda,
+        quotes,
+        notifications,
+        enroll,
+    ]
+    settings = [
+        pipelines,
+        users,
+        senders,
+        templates,
+        campaigns,
+        maillog,
+        mailbox,
+        settings_lists,
+        scenarios,
+        scenario_runs,
+        triggers,
+        trigger_runs,
+    ]
+    return work + settings

@@ -1,0 +1,1 @@
+"""Automation: queues, jobs, sweeps; the trigger engine and scenarios build on these."""

@@ -1,0 +1,50 @@
+"""After-commit dispatch: rows that stand for work (domain events, outbox mail) are handed to
+RQ only once their transaction has committed. If Redis is unreachable the commit still stands
+and the worker's sweeps pick the rows up later."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import has_app_context
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+_PENDING = "crm_pending_dispatch"
+SKIP = "crm_skip_dispatch"  # session.info key: models whose new rows the caller hands over itself
+_HANDLERS: dict[type, Callable[[list[int]], None]] = {}
+
+
+def on_commit(model: type, handler: Callable[[list[int]], None]) -> None:
+    """After a commit that inserted rows of `model`, call `handler(ids)`."""
+    _HANDLERS[model] = handler
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _collect(session: Session, _ctx: Any) -> None:
+    skip = session.info.get(SKIP, ())
+    for obj in session.new:
+        if type(obj) in _HANDLERS and type(obj) not in skip:
+            session.info.setdefault(_PENDING, {}).setdefault(type(obj), []).append(obj.id)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _dispatch(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not has_app_context():
+        return
+    for model, ids in pending.items():
+        try:
+            _HANDLERS[model](ids)
+        except Exception:  # Redis down: the sweeps re-enqueue from the database later
+            log.warning(
+                "could not enqueue %s %s; the sweep will pick them up", model.__name__, ids, exc_info=True
+            )
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)

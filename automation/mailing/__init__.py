@@ -1,0 +1,1 @@
+"""The one mail path: shortcodes, composing into the outbox, sending, tracking, campaigns."""

@@ -1,0 +1,1 @@
+"""Sales-automation scenarios: step kinds, timing, the engine that walks enrollments."""

@@ -1,0 +1,101 @@
+"""The one-to-one email of a scenario step: plain, as the rep, through the outbox."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from automation.mailing import shortcodes
+from automation.mailing.compose import merge_values, queue_email
+from crm.extensions import db
+from crm.html import sanitize_html
+from crm.models import Opportunity, SenderAddress, User
+
+if TYPE_CHECKING:
+    from automation.scenarios.steps import StepContext, StepResult
+
+HAS_TAGS = re.compile(r"<[a-zA-Z][^>]*>")
+REP_SENDERS = "crm_rep_senders"  # session.info key: per-batch cache of each rep's sender address
+
+
+def message_html(message: str) -> str:
+    """A plain message becomes paragraphs; one with HTML (an inserted image) is sanitised."""
+    if HAS_TAGS.search(message):
+        return sanitize_html(message)
+    paragraphs = [p for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def rep_sender(rep: User | None) -> SenderAddress | None:
+    """The rep's own registered sender address (the seed: it must be registered even if the CRM knows it)."""
+    if rep is None:
+        return None
+    cache = db.session.info.get(REP_SENDERS)
+    if cache is not None and rep.id in cache:
+        return cache[rep.id]
+    sender = db.session.scalar(
+        select(SenderAddress).where(func.lower(SenderAddress.email) == rep.email.lower())
+    )
+    if cache is not None:
+        cache[rep.id] = sender
+    return sender
+
+
+def send_step_email(ctx: StepContext) -> StepResult:
+    from automation.scenarios.steps import StepResult
+
+    config, person = ctx.step.config, ctx.person
+    if config.get("sender_id"):
+        sender = db.session.get(SenderAddress, config["sender_id"])
+        from_name = config.get("from_name") or (sender.display_name if sender else "")
+        signature = ""
+    else:
+        sender = rep_sender(ctx.rep)
+        from_name = ctx.rep.name if ctx.rep else ""
+        signature = ctx.rep.signature_html if ctx.rep else ""
+    if sender is None or not sender.verified:
+        email = sender.email if sender else (ctx.rep.email if ctx.rep else _("(no rep assigned)"))
+        return StepResult(
+            "blocked",
+            "blocked",
+            {
+                "reason": _(
+                    "%(email)s is not a verified sender address: verify it under Sender addresses.",
+                    email=email,
+                )
+            },
+        )
+    opportunity = (
+        db.session.get(Opportunity, ctx.enrollment.opportunity_id) if ctx.enrollment.opportunity_id else None
+    )
+    values = merge_values(recipient=person, opportunity=opportunity, rep=ctx.rep)
+    subject = shortcodes.substitute(config.get("subject", ""), values)
+    html = shortcodes.substitute_html(message_html(config.get("message", "")), values)
+    if signature:
+        html += f'<div class="signature">{signature}</div>'
+    row = queue_email(
+        key=f"scenario:{ctx.enrollment.id}:step:{ctx.step.id}",
+        kind="scenario",
+        to_email=person.email or "",
+        to_name=person.display_name,
+        subject=subject,
+        html=html,
+        sender=sender,
+        from_name=from_name,
+        recipient=person,
+        opportunity=opportunity,
+        attachment_ids=list(config.get("attachment_ids") or []),
+        track_opens=bool(config.get("track_opens")),
+        track_clicks=bool(config.get("track_clicks")),
+        simulation=ctx.simulation,
+        enrollment_id=ctx.enrollment.id,
+        # The enrollment's version guards the step: a second run rolls back on the unique key.
+        known_new=not ctx.simulation,
+    )
+    if row.status == "suppressed":  # the outbox re-checks the address (suppression list…)
+        return StepResult("exit", "skipped", {"reason": row.suppressed_reason, "outbox_id": row.id})
+    return StepResult("next", "sent", {"outbox_id": row.id, "subject": subject, "to": person.email})

@@ -1,0 +1,281 @@
+"""The trigger engine: a domain event runs the effects of every enabled trigger it matches, in
+order, each exactly once (unique run keys), retried with backoff when a failure is temporary,
+stopped with its reason when it is not, and told on the opportunity's feed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from automation.queues import EVENT_JOB, event_job_id, get_queue, scheduler_time
+from automation.triggers.effects import EFFECTS, EffectContext
+from automation.triggers.events import matches
+from crm.extensions import db
+from crm.models import DomainEvent, EffectRun, Opportunity, Trigger, TriggerRun, utcnow
+from crm.services import ServiceError
+from crm.services.events import feed
+
+log = logging.getLogger(__name__)
+MAX_DEPTH = 5
+MAX_ATTEMPTS = 5
+TRIGGER_EVENTS = (
+    "result_changed",
+    "stage_changed",
+    "opportunity_created",
+    "quote_sent",
+    "quote_reopened",
+    "action_created",
+    "action_closed",
+)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(5 * 3 ** max(attempts - 1, 0), 3600))
+
+
+def process_event(event_id: int) -> str:
+    """RQ job: fire the triggers this event matches; the event is done when every run is final."""
+    event = db.session.get(DomainEvent, event_id)
+    if event is None or event.processed_at is not None:
+        return "nothing to do"
+    opportunity = db.session.get(Opportunity, event.opportunity_id or 0)
+    pending = False
+    if opportunity is not None and event.kind in TRIGGER_EVENTS:
+        triggers = db.session.scalars(
+            select(Trigger)
+            .where(Trigger.pipeline_id == opportunity.pipeline_id, Trigger.enabled.is_(True))
+            .order_by(Trigger.position, Trigger.id)
+        ).all()
+        fired = [t for t in triggers if matches(t, event)]
+        if fired and event.depth >= MAX_DEPTH:
+            _loop_guard(event, opportunity, fired)
+        else:
+            for trigger in fired:
+                pending |= run_trigger(event, opportunity, trigger)
+    if pending:
+        return "waiting for a retry"
+    claimed = db.session.execute(
+        update(DomainEvent)
+        .where(DomainEvent.id == event_id, DomainEvent.processed_at.is_(None))
+        .values(processed_at=utcnow(), attempts=DomainEvent.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    return "processed" if claimed else "already processed"
+
+
+def _loop_guard(event: DomainEvent, opportunity: Opportunity, fired: list[Trigger]) -> None:
+    names = ", ".join(t.name for t in fired)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        feed(
+            opportunity,
+            "automation",
+            None,
+            status="stopped",
+            trigger=names,
+            text=_(
+                "stopped: %(num)d automations in a row fired each other (limit %(max)d)",
+                num=event.depth,
+                max=MAX_DEPTH,
+            ),
+        )
+    for trigger in fired:
+        db.session.add(
+            TriggerRun(
+                event_id=event.id,
+                trigger_id=trigger.id,
+                trigger_name=trigger.name,
+                opportunity_id=opportunity.id,
+                status="stopped",
+                depth=event.depth,
+                error=_("loop guard: depth %(num)d", num=event.depth),
+                finished_at=utcnow(),
+            )
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+
+
+def _trigger_run(event: DomainEvent, opportunity: Opportunity, trigger: Trigger) -> TriggerRun:
+    run = db.session.scalar(
+        select(TriggerRun).where(TriggerRun.event_id == event.id, TriggerRun.trigger_id == trigger.id)
+    )
+    if run is None:
+        run = TriggerRun(
+            event_id=event.id,
+            trigger_id=trigger.id,
+            trigger_name=trigger.name,
+            opportunity_id=opportunity.id,
+            depth=event.depth,
+        )
+        db.session.add(run)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another worker created it first
+            db.session.rollback()
+            run = db.session.scalar(
+                select(TriggerRun).where(TriggerRun.event_id == event.id, TriggerRun.trigger_id == trigger.id)
+            )
+    return run
+
+
+def run_trigger(event: DomainEvent, opportunity: Opportunity, trigger: Trigger) -> bool:
+    """Run the trigger's effects in order. True when one waits for a retry."""
+    run = _trigger_run(event, opportunity, trigger)
+    if run.status in ("done", "failed", "stopped"):
+        return False
+    for position, effect in enumerate(trigger.effects):
+        key = f"{event.id}:{trigger.id}:{effect.id}"
+        previous = db.session.scalar(select(EffectRun).where(EffectRun.key == key))
+        if previous is not None and previous.status == "done":
+            continue
+        if previous is not None and previous.status == "failed":
+            return False
+        if previous is not None and previous.next_attempt_at and previous.next_attempt_at > utcnow():
+            _schedule(event.id, previous.next_attempt_at)
+            return True
+        outcome = _run_effect(event, opportunity, trigger, effect, run, key, position, previous)
+        if outcome != "done":
+            return outcome == "retrying"
+    run.status, run.finished_at = "done", utcnow()
+    db.session.commit()
+    return False
+
+
+def _run_effect(event, opportunity, trigger, effect, run, key, position, previous) -> str:  # type: ignore[no-untyped-def]
+    spec = EFFECTS[effect.kind]
+    ctx = EffectContext(event, opportunity, trigger, effect, key)
+    attempts = (previous.attempts if previous else 0) + 1
+    try:
+        with force_locale(
+            (opportunity.owner.locale if opportunity.owner else None)
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
+        ):
+            summary = spec.run(ctx)
+            if previous is None:
+                db.session.add(
+                    EffectRun(
+                        key=key,
+                        trigger_run_id=run.id,
+                        effect_id=effect.id,
+                        kind=effect.kind,
+                        position=position,
+                        status="done",
+                        attempts=attempts,
+                        summary=summary,
+                    )
+                )
+            else:
+                previous.status, previous.attempts, previous.summary, previous.error = (
+                    "done",
+                    attempts,
+                    summary,
+                    None,
+                )
+            feed(opportunity, "automation", None, status="done", trigger=trigger.name, text=summary)
+        db.session.commit()  # the effect, its run record and its feed line: all or nothing
+    except IntegrityError:
+        db.session.rollback()  # the same key committed elsewhere: that run did it
+        return "done"
+    except ServiceError as err:
+        db.session.rollback()
+        _failed(
+            event,
+            opportunity,
+            trigger,
+            effect,
+            run,
+            key,
+            position,
+            attempts,
+            str(err.message),
+            temporary=False,
+        )
+        return "failed"
+    except (OperationalError, ConnectionError, OSError) as err:
+        db.session.rollback()
+        temporary = attempts < MAX_ATTEMPTS
+        _failed(
+            event,
+            opportunity,
+            trigger,
+            effect,
+            run,
+            key,
+            position,
+            attempts,
+            f"{type(err).__name__}: {err}",
+            temporary=temporary,
+        )
+        return "retrying" if temporary else "failed"
+    for callback in ctx.after_commit:
+        try:
+            callback()
+        except Exception:  # Redis away: the sweeps pick it up
+            log.warning("after-commit step of %s failed", key, exc_info=True)
+    return "done"
+
+
+def _failed(event, opportunity, trigger, effect, run, key, position, attempts, reason, *, temporary) -> None:  # type: ignore[no-untyped-def]
+    row = db.session.scalar(select(EffectRun).where(EffectRun.key == key))
+    if row is None:
+        row = EffectRun(
+            key=key, trigger_run_id=run.id, effect_id=effect.id, kind=effect.kind, position=position
+        )
+        db.session.add(row)
+    row.attempts, row.error = attempts, reason[:2000]
+    run = db.session.get(TriggerRun, run.id)
+    if temporary:
+        row.status = "retrying"
+        row.next_attempt_at = utcnow() + retry_delay(attempts)
+    else:
+        row.status, row.next_attempt_at = "failed", None
+        run.status, run.error, run.finished_at = "failed", reason[:2000], utcnow()
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            feed(
+                opportunity,
+                "automation",
+                None,
+                status="failed",
+                trigger=trigger.name,
+                text=_(
+                    "%(effect)s failed: %(reason)s; the effects after it did not run",
+                    effect=EFFECTS[effect.kind].name,
+                    reason=reason,
+                ),
+            )
+    db.session.commit()
+    if temporary:
+        _schedule(event.id, row.next_attempt_at)
+
+
+def _schedule(event_id: int, at) -> None:  # type: ignore[no-untyped-def]
+    try:
+        get_queue("events").enqueue_at(
+            scheduler_time(at),
+            EVENT_JOB,
+            event_id,
+            job_id=f"{event_job_id(event_id)}-retry-{int(at.timestamp())}",
+        )
+    except Exception:  # the sweep re-enqueues unprocessed events anyway
+        log.warning("could not schedule the retry of event %s", event_id, exc_info=True)
+
+
+def retry_run(run: TriggerRun) -> None:
+    """Admin's Retry: failed effects of this run go again, from the failed one on."""
+    for effect_run in run.effects:
+        if effect_run.status == "failed":
+            effect_run.status, effect_run.next_attempt_at, effect_run.error = "retrying", utcnow(), None
+    run.status, run.error, run.finished_at = "running", None, None
+    db.session.execute(update(DomainEvent).where(DomainEvent.id == run.event_id).values(processed_at=None))
+    db.session.commit()
+    from automation.queues import enqueue_events
+
+    enqueue_events([run.event_id])

@@ -1,0 +1,121 @@
+"""Actions: created, edited and closed inline from the opportunity page and from the agenda."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from crm.actions.forms import ActionForm
+from crm.agenda.routes import today_for
+from crm.extensions import db
+from crm.forms import optional_int, user_choices
+from crm.models import Action, ActionType, User
+from crm.security import protect
+from crm.services import ServiceError
+from crm.services.access import opportunity_or_404
+from crm.services.actions import close_action, create_action, reopen_action, update_action
+from crm.web import refused, render, toast
+
+bp = protect(Blueprint("actions", __name__, url_prefix="/actions"))
+
+
+def type_choices(include: int | None = None) -> list[tuple[object, str]]:
+    types = db.session.scalars(select(ActionType).order_by(ActionType.position, ActionType.name)).all()
+    return [("", "—")] + [(t.id, t.name) for t in types if t.active or t.id == include]
+
+
+def _form(action: Action | None = None) -> ActionForm:
+    form = ActionForm(obj=action)
+    form.type_id.choices = type_choices(action.type_id if action else None)
+    form.assignee_id.choices = user_choices()
+    return form
+
+
+def _may_edit(action: Action) -> None:
+    if not (current_user.is_admin or current_user.id in (action.assignee_id, action.created_by_id)):
+        abort(403)
+
+
+def _done(message: str, action: Action) -> Response:
+    response = render("actions/_row.html", action=action, today=today_for(current_user))
+    return toast(response, message, actionsChanged=True, opportunityChanged=action.opportunity_id or 0)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> Response:
+    form = _form()
+    opportunity_id = optional_int(request.values.get("opportunity_id"))
+    opportunity = opportunity_or_404(current_user, opportunity_id) if opportunity_id else None
+    if request.method == "GET":
+        form.assignee_id.data = current_user.id
+        form.due_date.data = today_for(current_user)
+        form.opportunity_id.data = opportunity.id if opportunity else ""
+        return render("actions/_form.html", form=form, action=None, opportunity=opportunity)
+    if form.validate_on_submit():
+        try:
+            action = create_action(
+                actor=current_user,
+                type=db.session.get(ActionType, form.type_id.data),
+                title=form.title.data,
+                assignee=db.session.get(User, form.assignee_id.data),
+                due_date=form.due_date.data,
+                due_time=form.due_time.data,
+                notes=form.notes.data or "",
+                opportunity=opportunity,
+            )
+        except ServiceError as err:
+            db.session.rollback()
+            form.type_id.errors.append(err.message)
+        else:
+            return _done(_("Action created."), action)
+    return render("actions/_form.html", form=form, action=None, opportunity=opportunity, status=422)
+
+
+@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+def edit(action_id: int) -> Response:
+    action = db.get_or_404(Action, action_id)
+    _may_edit(action)
+    form = _form(action)
+    if form.validate_on_submit():
+        update_action(
+            action,
+            actor=current_user,
+            type_id=form.type_id.data,
+            title=form.title.data.strip(),
+            notes=(form.notes.data or "").strip(),
+            assignee_id=form.assignee_id.data,
+            due_date=form.due_date.data,
+            due_time=form.due_time.data,
+        )
+        return _done(_("Action saved."), action)
+    status = 422 if form.is_submitted() else 200
+    return render(
+        "actions/_form.html", form=form, action=action, opportunity=action.opportunity, status=status
+    )
+
+
+@bp.get("/<int:action_id>")
+def row(action_id: int) -> Response:
+    return render("actions/_row.html", action=db.get_or_404(Action, action_id), today=today_for(current_user))
+
+
+@bp.post("/<int:action_id>/close")
+def close(action_id: int) -> Response:
+    action = db.get_or_404(Action, action_id)
+    _may_edit(action)
+    try:
+        close_action(action, actor=current_user)
+    except ServiceError as err:
+        return refused(str(err.message), err.status)
+    return _done(_("Action closed."), action)
+
+
+@bp.post("/<int:action_id>/reopen")
+def reopen(action_id: int) -> Response:
+    action = db.get_or_404(Action, action_id)
+    _may_edit(action)
+    reopen_action(action, actor=current_user)
+    return _done(_("Action reopened."), action)

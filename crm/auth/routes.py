@@ -1,0 +1,55 @@
+"""Login, logout, language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from crm.auth.forms import LoginForm
+from crm.extensions import db
+from crm.security import local_path
+from crm.services import ServiceError
+from crm.services.users import authenticate
+from crm.web import render
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response:
+    next_url = local_path(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("board.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except ServiceError as err:
+            form.password.errors.append(err.message)
+            return render("auth/login.html", form=form, status=err.status)
+        login_user(user, remember=form.remember.data)
+        return redirect(next_url or url_for("board.home"))
+    status = 422 if form.is_submitted() else 200
+    return render("auth/login.html", form=form, status=status)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language() -> Response:
+    """Switch the UI language; saved on the user when logged in."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(local_path(request.form.get("next")) or url_for("board.home"))

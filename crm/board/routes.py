@@ -1,0 +1,131 @@
+"""The opportunity board of a pipeline: what reps use all day."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from crm.board.queries import BoardFilter, board_columns, closed_opportunities, more_cards
+from crm.charts import Bar, funnel
+from crm.extensions import db
+from crm.forms import optional_int, page_number
+from crm.models import CLOSED_RESULTS, Pipeline, Stage, Tag
+from crm.security import protect
+from crm.services.access import pipeline_or_404, pipeline_visible, visible_pipelines
+from crm.web import money, money_formatter, render
+
+bp = protect(Blueprint("board", __name__))
+
+
+def board_filter() -> BoardFilter:
+    """Filters come from the query string: ?mine=1 and ?tag=<id>."""
+    return BoardFilter(
+        owner_id=current_user.id if request.values.get("mine") == "1" else None,
+        tag_id=optional_int(request.values.get("tag")),
+    )
+
+
+def filter_args() -> dict[str, str]:
+    return {k: v for k in ("mine", "tag") if (v := request.values.get(k))}
+
+
+def card_kit() -> dict[str, dict[str, object]]:
+    """What every card needs, computed once per response instead of once per card."""
+    base = url_for("opportunities.show", opportunity_id=0)[:-1]
+    titles = {"won": _("Mark won"), "lost": _("Mark lost"), "dormant": _("Mark dormant")}
+    return {
+        "kit": {
+            "base": base,
+            "money": money_formatter(),
+            "quick": Markup(render_template("board/_quick.html", base=base, titles=titles)),
+        }
+    }
+
+
+def pipelines() -> list[Pipeline]:
+    return visible_pipelines(current_user)
+
+
+@bp.get("/")
+def home() -> Response:
+    first = db.session.scalar(
+        select(Pipeline.id)
+        .where(pipeline_visible(current_user))
+        .order_by(Pipeline.position, Pipeline.id)
+        .limit(1)
+    )
+    if first is None:
+        return render("board/empty.html")
+    return redirect(url_for("board.show", pipeline_id=first))
+
+
+@bp.get("/boards/<int:pipeline_id>")
+def show(pipeline_id: int) -> Response:
+    pipeline = pipeline_or_404(current_user, pipeline_id)
+    flt = board_filter()
+    columns = board_columns(pipeline, flt, current_app.config["BOARD_PAGE_SIZE"])
+    tags = db.session.scalars(select(Tag).order_by(Tag.name)).all()
+    chart = funnel(
+        [
+            Bar(
+                col.stage.name,
+                col.count,
+                f"{col.count} · {money(col.total)}" if col.count else "0",
+                title=f"{col.stage.name}: {col.count} · {money(col.total)}",
+            )
+            for col in columns
+        ],
+        row=18,
+    )
+    return render(
+        "board/show.html",
+        block="board",
+        pipeline=pipeline,
+        pipelines=pipelines(),
+        columns=columns,
+        tags=tags,
+        flt=flt,
+        filters=filter_args(),
+        chart=chart,
+        **card_kit(),
+    )
+
+
+@bp.get("/boards/<int:pipeline_id>/stages/<int:stage_id>/cards")
+def more(pipeline_id: int, stage_id: int) -> Response:
+    stage = db.get_or_404(Stage, stage_id)
+    if stage.pipeline_id != pipeline_or_404(current_user, pipeline_id).id:
+        abort(404)
+    limit = current_app.config["BOARD_PAGE_SIZE"]
+    offset = max(optional_int(request.args.get("offset")) or 0, 0)
+    cards = more_cards(pipeline_id, stage_id, board_filter(), offset, limit + 1)
+    return render(
+        "board/_more.html",
+        stage=stage,
+        cards=cards[:limit],
+        next_offset=offset + limit if len(cards) > limit else None,
+        filters=filter_args(),
+        **card_kit(),
+    )
+
+
+@bp.get("/boards/<int:pipeline_id>/closed")
+def closed(pipeline_id: int) -> Response:
+    pipeline = pipeline_or_404(current_user, pipeline_id)
+    result = request.args.get("result", "won")
+    if result not in CLOSED_RESULTS:
+        abort(404)
+    page = closed_opportunities(pipeline.id, result, board_filter(), page_number())
+    return render(
+        "board/closed.html",
+        block="results",
+        pipeline=pipeline,
+        pipelines=pipelines(),
+        result=result,
+        page=page,
+        filters=filter_args(),
+    )

@@ -1,0 +1,56 @@
+"""The bell: unread @mentions, polled by HTMX; opening one marks it read."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from crm.extensions import db
+from crm.models import Notification, utcnow
+from crm.security import protect
+from crm.services.notes import unread_count
+from crm.web import render
+
+bp = protect(Blueprint("notifications", __name__, url_prefix="/notifications"))
+
+
+@bp.get("/bell")
+def bell() -> Response:
+    return render("notifications/_bell.html", unread=unread_count(current_user))
+
+
+@bp.get("/")
+def index() -> Response:
+    items = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .options(selectinload(Notification.opportunity), selectinload(Notification.author))
+        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
+        .limit(30)
+    ).all()
+    return render("notifications/_list.html", items=items)
+
+
+@bp.get("/<int:notification_id>")
+def open_one(notification_id: int) -> Response:
+    item = db.get_or_404(Notification, notification_id)
+    if item.user_id != current_user.id:
+        abort(404)
+    if item.read_at is None:
+        item.read_at = utcnow()
+        db.session.commit()
+    return redirect(url_for("opportunities.show", opportunity_id=item.opportunity_id) + "#opp-feed")
+
+
+@bp.post("/read")
+def read_all() -> Response:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return render("notifications/_bell.html", unread=0)

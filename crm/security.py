@@ -1,0 +1,69 @@
+"""Who may see what: login, roles, safe redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from crm.extensions import db, htmx, login
+from crm.models import User
+
+login.login_view = "auth.login"
+login.login_message = _l("Please log in to see this page.")
+login.login_message_category = "info"
+login.session_protection = "strong"
+
+
+@login.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@login.unauthorized_handler
+def _unauthorized() -> Any:
+    target = url_for("auth.login", next=local_path(request.full_path))
+    if htmx:
+        # Never a 3xx to HTMX: tell the browser to go to the login page itself.
+        from crm.web import hx_redirect
+
+        return hx_redirect(target)
+    return redirect(target)
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    target = target.strip()
+    if target.endswith("?"):
+        target = target[:-1]
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return None
+    if target.startswith("//") or target.startswith("/\\") or "\\" in target:
+        return None
+    if any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def protect(bp: Blueprint, admin: bool = False) -> Blueprint:
+    """Every view of `bp` needs a logged-in user; with admin=True, reps get 403."""
+
+    @bp.before_request
+    def _check() -> Any:
+        if not current_user.is_authenticated:
+            return login.unauthorized()
+        if admin and not current_user.is_admin:
+            abort(403)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.is_json:
+            # Our forms post form data. Flask-WTF would read a JSON body too, handing the fields
+            # numbers, lists or objects where they expect text.
+            abort(415)
+        return None
+
+    return bp

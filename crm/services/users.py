@@ -1,0 +1,114 @@
+"""Users: authentication with per-account throttling, and admin changes."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.extensions import db
+from crm.html import sanitize_html
+from crm.models import User, utcnow
+from crm.services import ServiceError
+
+_DUMMY_HASH = generate_password_hash("timing-equaliser")
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user these credentials open, or ServiceError; failures lock the account for a while."""
+    user = find_by_email(email)
+    now = utcnow()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # same cost as a real check
+        raise ServiceError(_("Invalid email or password."), 401)
+    if user.locked_until and user.locked_until > now:
+        minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
+        raise ServiceError(
+            ngettext(
+                "Too many failed attempts. Try again in %(num)d minute.",
+                "Too many failed attempts. Try again in %(num)d minutes.",
+                minutes,
+            ),
+            429,
+        )
+    if not user.check_password(password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+        db.session.commit()
+        raise ServiceError(_("Invalid email or password."), 401)
+    if not user.active:
+        raise ServiceError(_("This account is deactivated. Ask an administrator."), 403)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.commit()
+    return user
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "rep",
+    timezone: str = "Europe/Paris",
+    signature_html: str = "",
+    active: bool = True,
+    locale: str | None = None,
+) -> User:
+    if find_by_email(email):
+        raise ServiceError(_("A user with this email already exists."), 422, field="email")
+    user = User(
+        email=email.strip().lower(),
+        name=name.strip(),
+        role=role,
+        timezone=timezone,
+        signature_html=sanitize_html(signature_html),  # shown as HTML: whoever calls, it is cleaned
+        active=active,
+        locale=locale,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, *, actor: User, password: str | None = None, **fields: object) -> User:
+    """Apply admin edits; an admin cannot lock everyone out (last active admin stays admin)."""
+    email = str(fields.get("email", user.email)).strip().lower()
+    other = find_by_email(email)
+    if other is not None and other.id != user.id:
+        raise ServiceError(_("A user with this email already exists."), 422, field="email")
+    loses_admin = user.is_admin and (fields.get("role") != "admin" or not fields.get("active", True))
+    if loses_admin and _active_admins() <= 1:
+        raise ServiceError(_("This is the last active administrator; keep them an active admin."))
+    if user.id == actor.id and not fields.get("active", True):
+        raise ServiceError(_("You cannot deactivate your own account."))
+    if "signature_html" in fields:
+        fields["signature_html"] = sanitize_html(str(fields["signature_html"] or ""))
+    for key, value in fields.items():
+        setattr(user, key, value)
+    user.email = email
+    if password:
+        user.set_password(password)
+    db.session.commit()
+    return user
+
+
+def _active_admins() -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+        )
+        or 0
+    )

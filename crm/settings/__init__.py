@@ -1,0 +1,1 @@
+"""Admin settings: every blueprint here is admin-only (reps get 403)."""

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from crm.models import ROLES
+
+TIMEZONES = sorted(
+    tz for tz in available_timezones() if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))
+)
+ROLE_LABELS = {"admin": _l("Administrator"), "rep": _l("Sales rep")}
+
+
+class NameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+
+
+class PipelineForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+
+
+class PipelineAccessForm(FlaskForm):
+    restricted = RadioField(
+        _l("Who sees this pipeline"),
+        choices=[("0", _l("Everyone")), ("1", _l("Administrators and the people ticked below"))],
+        default="0",
+    )
+    members = SelectMultipleField(
+        _l("Members"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONES])
+    locale = SelectField(
+        _l("Language"), choices=[("", _l("Browser default")), ("en", "English"), ("fr", "Français")]
+    )
+    signature_html = TextAreaField(
+        _l("Email signature (HTML)"),
+        validators=[Optional(), Length(max=10_000)],
+        description=_l(
+            "Appended to one-to-one emails sent as this user. Scripts and event handlers are removed."
+        ),
+    )
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=8, max=200)],
+        description=_l("At least 8 characters. Leave empty to keep the current one."),
+    )
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])

