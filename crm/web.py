@@ -11,7 +11,7 @@ from typing import Any
 
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
-from flask import Flask, Response, flash, make_response, render_template, request
+from flask import Flask, Response, current_app, flash, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -42,6 +42,9 @@ CSRF_MESSAGE = _l(
 
 def render(template: str, block: str | None = None, status: int = 200, **context: Any) -> Response:
     """Render a whole page, or just `block` of it for an HTMX request."""
+    form = context.get("form")
+    if status == 422 and getattr(form, "errors", None):  # say which fields refused, never their values
+        current_app.logger.info("%s refused: %s", request.path, form.errors)
     if htmx and block and not htmx.history_restore_request:
         body = render_block(template, block, **context)
     else:
