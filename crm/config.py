@@ -83,6 +83,8 @@ class Config:
         self.LANGUAGES = ["en", "fr"]
         self.CURRENCY = os.environ.get("CURRENCY", "EUR")
         self.COMPANY_NAME = os.environ.get("COMPANY_NAME", "Salesloop")
+        # werkzeug method for new password hashes (the suite sets a cheap one: hashing is not under test).
+        self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
         self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
         self.BOARD_PAGE_SIZE = int(os.environ.get("BOARD_PAGE_SIZE", "25"))

@@ -67,6 +67,7 @@ def test_env(tmp_root: Path, redis_server: RedisServer, smtp: SMTPSink) -> dict[
         "MAIL_REQUEUE_SECONDS": "5",
         "UPLOAD_DIR": str(instance / "uploads"),
         "PUBLIC_URL": "http://crm.test",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap: the suite creates ~1,500 users
     }
 
 

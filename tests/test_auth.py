@@ -103,3 +103,16 @@ def test_cookies_are_secure_outside_development(monkeypatch):
 def test_login_without_csrf_token_is_refused(client, rep):
     response = client.post("/login", data={"email": rep.email, "password": PASSWORD}, csrf=False)
     assert response.status_code == 400
+
+
+def test_passwords_are_stored_as_scrypt_hashes_by_default(app, monkeypatch):
+    from crm.config import Config
+
+    monkeypatch.delenv("PASSWORD_HASH_METHOD", raising=False)
+    assert Config().PASSWORD_HASH_METHOD == "scrypt"
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
+    user = User(email="hash@example.com", name="Hash", role="rep")
+    user.set_password("a-long-secret-phrase")
+    assert user.password_hash.startswith("scrypt:")
+    assert "a-long-secret-phrase" not in user.password_hash
+    assert user.check_password("a-long-secret-phrase") and not user.check_password("wrong")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +14,11 @@ from crm.extensions import db
 from crm.models.base import Timestamps
 
 ROLES = ("admin", "rep")
+
+
+def password_method() -> str:
+    """How new password hashes are made (PASSWORD_HASH_METHOD; scrypt by default)."""
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
 
 
 class User(UserMixin, Timestamps, db.Model):
@@ -31,7 +37,7 @@ class User(UserMixin, Timestamps, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, password_method())
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

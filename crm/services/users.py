@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,9 +15,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from crm.extensions import db
 from crm.html import sanitize_html
 from crm.models import User, utcnow
+from crm.models.users import password_method
 from crm.services import ServiceError
 
-_DUMMY_HASH = generate_password_hash("timing-equaliser")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("timing-equaliser", method)
 
 
 def find_by_email(email: str) -> User | None:
@@ -28,7 +33,7 @@ def authenticate(email: str, password: str) -> User:
     user = find_by_email(email)
     now = utcnow()
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)  # same cost as a real check
+        check_password_hash(_dummy_hash(password_method()), password)  # same cost as a real check
         raise ServiceError(_("Invalid email or password."), 401)
     if user.locked_until and user.locked_until > now:
         minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
