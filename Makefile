@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PORT   ?= 8000
+# pytest-xdist: one test process per core (PYTEST_WORKERS=0 runs them in this one).
+PYTEST_WORKERS ?= auto
 TRANSLATIONS := crm/translations
 SOURCES := app.py worker.py crm automation templates
 
@@ -15,7 +17,7 @@ run: setup
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 setup: $(STAMP) translations
 

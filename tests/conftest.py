@@ -50,7 +50,9 @@ def smtp() -> Iterator[SMTPSink]:
 @pytest.fixture(scope="session")
 def test_env(tmp_root: Path, redis_server: RedisServer, smtp: SMTPSink) -> dict[str, str]:
     """Environment shared by the app under test and the worker processes it starts."""
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+    database_url = (
+        _worker_database(os.environ.get("DATABASE_URL")) or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+    )
     instance = tmp_root / "instance"
     instance.mkdir(exist_ok=True)
     return {
@@ -69,6 +71,24 @@ def test_env(tmp_root: Path, redis_server: RedisServer, smtp: SMTPSink) -> dict[
         "PUBLIC_URL": "http://crm.test",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap: the suite creates ~1,500 users
     }
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (`test_gw0`, …)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgres"):
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -126,8 +146,16 @@ def _truncate(db: Any) -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE with foreign-key triggers off, then restart the ids: on these few rows it
+            # takes ~12 ms where TRUNCATE takes ~200 ms, and the suite empties tables 760 times.
+            conn.exec_driver_sql("SET session_replication_role = replica")
+            for table in tables:
+                conn.execute(table.delete())
+            conn.exec_driver_sql("SET session_replication_role = DEFAULT")
+            conn.exec_driver_sql(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c"
+                " WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+            )
         else:
             # Some foreign keys point both ways (outbox <-> enrollments): empty with checks off.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
