@@ -35,7 +35,7 @@ def gunicorn(app: str, port: int, cwd: Path, env: dict[str, str]) -> subprocess.
     cmd = gunicorn_cmd(f"127.0.0.1:{port}", workers=2, threads=4).replace("--access-logfile - ", "")
     cmd = cmd.replace("'app:create_app()'", app)
     return subprocess.Popen(
-        cmd,
+        "exec " + cmd,  # the shell becomes gunicorn: terminate() stops it, rss_mb() measures it
         shell=True,
         cwd=cwd,
         env={**os.environ, **env},
@@ -144,6 +144,10 @@ def main() -> None:
                 f"  p95 {float(r['95%']):6.0f} ms  failures {r['Failure Count']}"
             )
         print(f"  board p95 under load {board['95%']} ms   budget: ≤ 200 ms;  errors {failures}   budget: 0")
+        if failures:
+            with open(f"{csv_prefix}_failures.csv") as errors:
+                for r in csv.DictReader(errors):
+                    print(f"    {r['Occurrences']:>5} × {r['Method']} {r['Name']}: {r['Error'][:160]}")
         print(f"  emails sent meanwhile {sent_during} in {elapsed:.0f} s ({sent_during / elapsed:.0f}/s)")
         print(
             f"  memory (RSS): web (gunicorn master + 2 workers) {web_rss:.0f} MiB, worker {worker_rss:.0f} MiB"
