@@ -28,6 +28,9 @@ def gunicorn_cmd(bind: str, workers: int, threads: int) -> str:
     return (
         f"{PYTHON} -m gunicorn --bind {bind} --workers {workers} --threads {threads} "
         "--worker-class gthread --no-control-socket --graceful-timeout 20 "
+        # Idle keep-alive connections outlive the router's (Heroku: 90 s), so the server never
+        # closes one a client is reusing at that instant (seen as connection resets under load).
+        "--keep-alive 95 "
         "--access-logfile - 'app:create_app()'"
     )
 
