@@ -25,6 +25,14 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fault suite kills and freezes worker processes against the clock: under pytest-xdist
+    its tests share one process (`--dist loadgroup`) instead of competing with each other."""
+    for item in items:
+        if "tests/faults/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("workers"))
+
+
 @pytest.fixture(scope="session")
 def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("crm")
