@@ -178,7 +178,9 @@ def test_mark_won_with_reason_then_list_and_reopen(client, auth, rep, pipeline):
     assert "Big win" in client.get(f"/boards/{pipeline.id}").get_data(as_text=True)
     kinds = [
         e.payload["to"]
-        for e in db.session.scalars(select(DomainEvent).where(DomainEvent.kind == "result_changed"))
+        for e in db.session.scalars(
+            select(DomainEvent).where(DomainEvent.kind == "result_changed").order_by(DomainEvent.id)
+        )
     ]
     assert kinds == ["won", "open"]
 
@@ -235,5 +237,7 @@ def test_create_inline_valid_and_invalid(client, auth, rep, pipeline):
 def test_tags_change_emits_tag_added(client, auth, rep, pipeline):
     opp = make_opportunity(pipeline.stages[0], tags=["Old"])
     set_tags(opp, ["Old", "New one"], actor=rep)
-    events = db.session.scalars(select(DomainEvent).where(DomainEvent.kind == "tag_added")).all()
+    events = db.session.scalars(
+        select(DomainEvent).where(DomainEvent.kind == "tag_added").order_by(DomainEvent.id)
+    ).all()
     assert [e.payload["tag"] for e in events] == ["Old", "New one"]
