@@ -41,12 +41,6 @@ def login(page: Page, live_server: str) -> Callable[[Any], Page]:
     return _login
 
 
-def settled(page: Page) -> None:
-    """Wait until HTMX has settled what it swapped in: only then has it focused the new form's
-    [autofocus] field, which would otherwise steal the keyboard from a field being filled."""
-    page.wait_for_function("() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-request')")
-
-
 def mouse_drag(
     page: Page, source: Locator, target: Locator, *, steps: int = 12, y_ratio: float = 0.5
 ) -> None:

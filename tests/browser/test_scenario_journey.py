@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import OutboxMessage, Scenario
-from tests.browser.conftest import settled
 from tests.factories import make_contact, make_sender, make_user
 from tests.services import wait_until
 
@@ -16,8 +15,9 @@ from tests.services import wait_until
 def _add(page: Page, kind_name: str, plus_index: int = -1) -> None:
     page.locator("#flow details.add summary").nth(plus_index).click()
     page.locator("#flow details.add[open] .menu").get_by_role("button", name=kind_name).click()
-    expect(page.locator("form.step-form #label")).to_be_focused()  # keyboard-first: typing starts there
-    settled(page)
+    # HTMX focuses the new form's [autofocus] label when it settles: wait for it (keyboard-first),
+    # or the typing below could race the focus into the wrong field.
+    expect(page.locator("form.step-form #label")).to_be_focused()
 
 
 def test_admin_builds_simulates_and_activates_the_seed_scenario(page: Page, login, admin, worker, smtp):  # type: ignore[no-untyped-def]
