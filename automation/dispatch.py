@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 _PENDING = "crm_pending_dispatch"
 SKIP = "crm_skip_dispatch"  # session.info key: models whose new rows the caller hands over itself
+# session.info key: {model: [ids]} — new rows of these models are collected there after commit,
+# for the caller to handle in the same job, instead of being handed to the queue.
+COLLECT = "crm_collect_dispatch"
 _HANDLERS: dict[type, Callable[[list[int]], None]] = {}
 
 
@@ -36,7 +39,11 @@ def _dispatch(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending or not has_app_context():
         return
+    collect = session.info.get(COLLECT, {})
     for model, ids in pending.items():
+        if model in collect:
+            collect[model].extend(ids)
+            continue
         try:
             _HANDLERS[model](ids)
         except Exception:  # Redis down: the sweeps re-enqueue from the database later

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 
+def process_events(event_ids: list[int]) -> dict[str, int]:
+    """Consume domain events: run the pipeline triggers they fire (automation.triggers.batch)."""
+    from automation.triggers.batch import process_events as run
+
+    return run(event_ids)
+
+
 def process_event(event_id: int) -> str:
-    """Consume one domain event: run the pipeline triggers it fires (automation.triggers.engine)."""
+    """One event (jobs queued before events travelled in batches)."""
     from automation.triggers.engine import process_event as run
 
     return run(event_id)

@@ -11,8 +11,9 @@ from rq import Queue
 
 # Listed in priority order: a worker drains events before mail before the rest.
 QUEUE_NAMES = ("events", "mail", "default")
-EVENT_JOB = "automation.jobs.process_event"
-EVENT_TIMEOUT = 60
+EVENT_JOB = "automation.jobs.process_events"
+EVENT_BATCH = 50  # events per job: one RQ round-trip, shared lookups (triggers, opportunities)
+EVENT_TIMEOUT = 600
 MAIL_JOB = "automation.mailing.send.send_batch"
 MAIL_BATCH = 50  # messages per job: one SMTP connection, one RQ round-trip
 MAIL_TIMEOUT = 600
@@ -31,48 +32,21 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_conn())
 
 
-def event_job_id(event_id: int) -> str:
-    return f"event-{event_id}"
-
-
 def enqueue_events(event_ids: Iterable[int]) -> None:
-    """Put domain events on the events queue; ids are stable so a job is easy to find."""
-    queue = get_queue("events")
-    datas = [
-        Queue.prepare_data(
-            EVENT_JOB,
-            args=(event_id,),
-            job_id=event_job_id(event_id),
-            timeout=EVENT_TIMEOUT,
-            result_ttl=300,
-            failure_ttl=86400,
-        )
-        for event_id in event_ids
-    ]
-    queue.enqueue_many(datas)
-
-
-def live_job_ids(job_ids: list[str], started_grace: int = 10) -> set[str]:
-    """Which of these jobs Redis still holds as queued or scheduled, or started less than
-    `started_grace` seconds ago. A job "started" long ago belonged to a worker that died (SIGKILL):
-    it is not coming back, so the sweep may hand its work out again (the work is idempotent)."""
-    if not job_ids:
-        return set()
-    pipe = redis_conn().pipeline(transaction=False)
-    for job_id in job_ids:
-        pipe.hmget(f"rq:job:{job_id}", "status", "started_at")
-    live = set()
-    now = datetime.now(UTC)
-    for job_id, (status, started_at) in zip(job_ids, pipe.execute(), strict=True):
-        if status in (b"queued", b"scheduled", b"deferred"):
-            live.add(job_id)
-        elif status == b"started" and started_at:
-            started = datetime.fromisoformat(started_at.decode().replace("Z", "+00:00"))
-            if started.tzinfo is None:
-                started = started.replace(tzinfo=UTC)
-            if (now - started).total_seconds() < started_grace:
-                live.add(job_id)
-    return live
+    """Put domain events on the events queue, up to EVENT_BATCH per job, in id order."""
+    ids = sorted(event_ids)
+    get_queue("events").enqueue_many(
+        [
+            Queue.prepare_data(
+                EVENT_JOB,
+                args=(ids[i : i + EVENT_BATCH],),
+                timeout=EVENT_TIMEOUT,
+                result_ttl=300,
+                failure_ttl=86400,
+            )
+            for i in range(0, len(ids), EVENT_BATCH)
+        ]
+    )
 
 
 def enqueue_mail(outbox_ids: Iterable[int], at: datetime | None = None) -> None:

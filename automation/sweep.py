@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, exists, or_, select, update
 
-from automation.queues import enqueue_events, enqueue_mail, event_job_id, get_queue, live_job_ids
+from automation.queues import enqueue_events, enqueue_mail, get_queue
 from crm.extensions import db
 from crm.models import Campaign, DomainEvent, Enrollment, OutboxMessage, Scenario, utcnow
 
@@ -19,20 +19,29 @@ BATCH = 1000
 
 
 def sweep_events(now: datetime | None = None, grace_seconds: int | None = None) -> int:
-    """Re-enqueue unprocessed events older than the grace period that no live job carries."""
+    """Re-enqueue unprocessed events: those never handed over again once the grace period after
+    their commit has passed (the enqueue after commit was lost, or the worker carrying them died),
+    and those handed over again longer ago than the requeue delay. A replay is harmless: every
+    effect run has a unique key."""
     now = now or utcnow()
+    config = current_app.config
     if grace_seconds is None:
-        grace_seconds = current_app.config["SWEEP_GRACE_SECONDS"]
+        grace_seconds = config["SWEEP_GRACE_SECONDS"]
     cutoff = now - timedelta(seconds=grace_seconds)
-    ids = db.session.scalars(
+    requeue = now - timedelta(seconds=config["MAIL_REQUEUE_SECONDS"])
+    lost = db.session.scalars(
         select(DomainEvent.id)
-        .where(DomainEvent.processed_at.is_(None), DomainEvent.created_at <= cutoff)
+        .where(
+            DomainEvent.processed_at.is_(None),
+            DomainEvent.created_at <= cutoff,
+            or_(DomainEvent.enqueued_at.is_(None), DomainEvent.enqueued_at <= requeue),
+        )
         .order_by(DomainEvent.created_at)
         .limit(BATCH)
     ).all()
-    live = live_job_ids([event_job_id(i) for i in ids])
-    lost = [i for i in ids if event_job_id(i) not in live]
     if lost:
+        db.session.execute(update(DomainEvent).where(DomainEvent.id.in_(lost)).values(enqueued_at=now))
+        db.session.commit()
         enqueue_events(lost)
     return len(lost)
 

@@ -38,7 +38,8 @@ def test_an_event_enqueued_after_commit_sits_in_redis_until_a_worker_runs(client
     pipeline = make_pipeline()
     make_opportunity(pipeline.stages[0])
     ev = _only_event("opportunity_created")
-    assert f"event-{ev.id}" in get_queue("events").job_ids
+    jobs = get_queue("events").get_jobs()
+    assert [job.args for job in jobs] == [([ev.id],)]
     assert db.session.get(DomainEvent, ev.id).processed_at is None
 
 

@@ -289,3 +289,36 @@ def test_a_replayed_event_does_nothing_twice(worker):
     assert db.session.scalar(select(func.count(FeedEntry.id)).where(FeedEntry.kind == "note")) == 1
     assert db.session.scalar(select(func.count(FeedEntry.id)).where(FeedEntry.kind == "automation")) == 2
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_a_burst_travels_in_batches_and_caused_events_ride_along(start_worker):
+    """120 moves in one commit: 3 jobs of ≤50 events; the tag_added events the effects cause are
+    handled in those same jobs (no job of their own), every effect exactly once."""
+    from rq.registry import FinishedJobRegistry
+
+    from automation.queues import get_queue
+
+    pipeline = make_pipeline("Sales", ["New", "Won over"])
+    new, won_over = pipeline.stages
+    make_trigger(pipeline, "enter_stage", {"stage_id": won_over.id}, [("add_tag", {"tag": "Hot"})])
+    opps = [make_opportunity(new, name=f"Deal {i}") for i in range(120)]
+    queue = get_queue("events")
+    queue.empty()
+    db.session.execute(
+        DomainEvent.__table__.update()
+        .where(DomainEvent.processed_at.is_(None))
+        .values(processed_at=func.now())
+    )
+    db.session.commit()
+    for opp in opps:
+        move_opportunity(db.session.get(Opportunity, opp.id), won_over, actor=None, commit=False)
+    db.session.commit()
+    assert [len(job.args[0]) for job in queue.get_jobs()] == [50, 50, 20]
+    start_worker()
+    wait_until(_processed, 30)
+    kinds = dict(db.session.execute(select(DomainEvent.kind, func.count()).group_by(DomainEvent.kind)).all())
+    assert kinds["stage_changed"] == 120 and kinds["tag_added"] == 120
+    assert db.session.scalar(select(func.count(TriggerRun.id)).where(TriggerRun.status == "done")) == 120
+    automation_lines = select(func.count(FeedEntry.id)).where(FeedEntry.kind == "automation")
+    assert db.session.scalar(automation_lines) == 120
+    assert len(FinishedJobRegistry(queue=queue)) == 3

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from automation.queues import EVENT_JOB, event_job_id, get_queue, scheduler_time
+from automation.queues import EVENT_JOB, get_queue, scheduler_time
 from automation.triggers.effects import EFFECTS, EffectContext
 from automation.triggers.events import matches
 from crm.extensions import db
@@ -40,30 +40,41 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def process_event(event_id: int) -> str:
-    """RQ job: fire the triggers this event matches; the event is done when every run is final."""
-    event = db.session.get(DomainEvent, event_id)
-    if event is None or event.processed_at is not None:
-        return "nothing to do"
-    opportunity = db.session.get(Opportunity, event.opportunity_id or 0)
+    """Consume one domain event (the batch job, automation.triggers.batch, for a list)."""
+    from automation.triggers.batch import process_events
+
+    counts = process_events([event_id])
+    return next(iter(counts), "nothing to do")
+
+
+def fired_triggers(
+    event: DomainEvent, opportunity: Opportunity | None, triggers: list[Trigger]
+) -> list[Trigger]:
+    """Which of the pipeline's enabled triggers (in order) this event fires."""
+    if opportunity is None or event.kind not in TRIGGER_EVENTS:
+        return []
+    return [t for t in triggers if matches(t, event)]
+
+
+def fire(event: DomainEvent, opportunity: Opportunity, fired: list[Trigger]) -> str:
+    """Run the fired triggers; the event is processed when every run is final. The last run's
+    "done" and the event's "processed" share one commit."""
     pending = False
-    if opportunity is not None and event.kind in TRIGGER_EVENTS:
-        triggers = db.session.scalars(
-            select(Trigger)
-            .where(Trigger.pipeline_id == opportunity.pipeline_id, Trigger.enabled.is_(True))
-            .order_by(Trigger.position, Trigger.id)
-        ).all()
-        fired = [t for t in triggers if matches(t, event)]
-        if fired and event.depth >= MAX_DEPTH:
-            _loop_guard(event, opportunity, fired)
-        else:
-            for trigger in fired:
-                pending |= run_trigger(event, opportunity, trigger)
+    if event.depth >= MAX_DEPTH:
+        _loop_guard(event, opportunity, fired)
+    else:
+        for index, trigger in enumerate(fired):
+            if index:
+                db.session.commit()  # the previous run's "done" stands whatever this one does
+            pending |= run_trigger(event, opportunity, trigger)
     if pending:
+        db.session.commit()
         return "waiting for a retry"
     claimed = db.session.execute(
         update(DomainEvent)
-        .where(DomainEvent.id == event_id, DomainEvent.processed_at.is_(None))
+        .where(DomainEvent.id == event.id, DomainEvent.processed_at.is_(None))
         .values(processed_at=utcnow(), attempts=DomainEvent.attempts + 1)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return "processed" if claimed else "already processed"
@@ -144,8 +155,7 @@ def run_trigger(event: DomainEvent, opportunity: Opportunity, trigger: Trigger) 
         outcome = _run_effect(event, opportunity, trigger, effect, run, key, position, previous)
         if outcome != "done":
             return outcome == "retrying"
-    run.status, run.finished_at = "done", utcnow()
-    db.session.commit()
+    run.status, run.finished_at = "done", utcnow()  # committed by fire(), with the event
     return False
 
 
@@ -257,12 +267,15 @@ def _failed(event, opportunity, trigger, effect, run, key, position, attempts, r
 
 
 def _schedule(event_id: int, at) -> None:  # type: ignore[no-untyped-def]
+    # The sweep leaves it alone until the requeue delay after the retry is due.
+    db.session.execute(update(DomainEvent).where(DomainEvent.id == event_id).values(enqueued_at=at))
+    db.session.commit()
     try:
         get_queue("events").enqueue_at(
             scheduler_time(at),
             EVENT_JOB,
-            event_id,
-            job_id=f"{event_job_id(event_id)}-retry-{int(at.timestamp())}",
+            [event_id],
+            job_id=f"event-{event_id}-retry-{int(at.timestamp())}",
         )
     except Exception:  # the sweep re-enqueues unprocessed events anyway
         log.warning("could not schedule the retry of event %s", event_id, exc_info=True)
