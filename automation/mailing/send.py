@@ -184,12 +184,17 @@ def send_batch(outbox_ids: list[int], recheck: bool = True) -> dict[str, int]:
     now = utcnow()
     claimed = _claim(outbox_ids, now)
     batch.counts["skipped"] = len(set(outbox_ids)) - len(claimed)
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
-    ).all()
+    session = db.session()
+    # The claimed rows are this job's alone: keep them loaded across the per-row commits instead
+    # of reading each one back after every commit.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
+        rows = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+        ).all()
         for row in rows:
             batch.send(row, now, recheck=recheck)
     finally:
+        session.expire_on_commit = expire_on_commit
         batch.close()
     return batch.counts

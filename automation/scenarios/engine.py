@@ -215,14 +215,17 @@ def advance_batch(enrollment_ids: list[int]) -> list[str]:
     # Scenario, steps, people and reps stay loaded across the batch; each enrollment's version is
     # checked at commit, so nothing stale can be applied.
     session.expire_on_commit = False
-    outcomes, outbox_ids = [], []
+    outcomes, outbox_ids, waits = [], [], []
     try:
         _preload(enrollment_ids)
         for enrollment_id in enrollment_ids:
-            outcome, sent = _advance_one(enrollment_id)
+            outcome, sent, due = _advance_one(enrollment_id)
             outcomes.append(outcome)
             outbox_ids += sent
+            if due is not None:
+                waits.append((enrollment_id, due))
     finally:
+        schedule_many(waits)  # committed waits, even if a later enrollment raised
         for key in (dispatch.SKIP, SUPPRESSED, REP_SENDERS, PRELOADED):
             session.info.pop(key, None)
         session.expire_on_commit = True
@@ -248,22 +251,22 @@ def _preload(enrollment_ids: list[int]) -> None:
     db.session.info[PRELOADED] = people
 
 
-def _advance_one(enrollment_id: int) -> tuple[str, list[int]]:
-    """Apply every due step of one enrollment in one transaction, guarded by its version."""
+def _advance_one(enrollment_id: int) -> tuple[str, list[int], datetime | None]:
+    """Apply every due step of one enrollment in one transaction, guarded by its version.
+    Returns what happened, the outbox rows it wrote, and when it is due next (to schedule)."""
     sent: list[int] = []
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.status != "active" or enrollment.simulation:
         db.session.rollback()
-        return "not active", sent
+        return "not active", sent, None
     if not enrollment.scenario.active:
         db.session.rollback()
-        return "scenario inactive: the person waits on their step", sent
+        return "scenario inactive: the person waits on their step", sent, None
     now = utcnow()
     if enrollment.next_run_at and enrollment.next_run_at > now + timedelta(seconds=1):
         due = enrollment.next_run_at
         db.session.rollback()
-        schedule(enrollment_id, due)
-        return "not due yet", sent
+        return "not due yet", sent, due
     outcome = "step limit reached"
     try:
         with db.session.no_autoflush:  # one UPDATE of the enrollment at commit, not one per change
@@ -281,24 +284,33 @@ def _advance_one(enrollment_id: int) -> tuple[str, list[int]]:
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()  # another job applied these steps first
-        return "already applied elsewhere", []
-    if due is not None:
-        schedule(enrollment_id, due)
-    return outcome, sent
+        return "already applied elsewhere", [], None
+    return outcome, sent, due
 
 
 def schedule(enrollment_id: int, at: datetime) -> None:
-    stamp = int(at.timestamp())
+    schedule_many([(enrollment_id, at)])
+
+
+def schedule_many(waits: list[tuple[int, datetime]]) -> None:
+    """Hand each enrollment's next due instant to RQ's scheduler, in one Redis round-trip."""
+    if not waits:
+        return
     try:
-        get_queue("default").enqueue_at(
-            scheduler_time(at),
-            JOB,
-            enrollment_id,
-            job_id=f"enrollment-{enrollment_id}-{stamp}",
-            result_ttl=60,
-        )
-    except Exception:  # Redis away: the sweep finds it by next_run_at
-        log.warning("could not schedule enrollment %s", enrollment_id, exc_info=True)
+        queue = get_queue("default")
+        with queue.connection.pipeline() as pipe:
+            for enrollment_id, at in waits:
+                queue.enqueue_at(
+                    scheduler_time(at),
+                    JOB,
+                    enrollment_id,
+                    job_id=f"enrollment-{enrollment_id}-{int(at.timestamp())}",
+                    result_ttl=60,
+                    pipeline=pipe,
+                )
+            pipe.execute()
+    except Exception:  # Redis away: the sweep finds them by next_run_at
+        log.warning("could not schedule enrollments %s", [w[0] for w in waits], exc_info=True)
 
 
 def enqueue_enrollments(ids: list[int]) -> None:
