@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -9,7 +10,36 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
-from crm.models import Opportunity, Pipeline, Stage, opportunity_tags
+from crm.models import Account, Opportunity, Pipeline, Stage, Tag, User, opportunity_tags
+from crm.models.users import initials_of
+
+
+@dataclass(slots=True)
+class Card:
+    """What a board card shows, read as plain columns (no ORM object per card)."""
+
+    id: int
+    name: str
+    stage_id: int
+    amount: Decimal | None
+    account_name: str | None
+    owner_name: str | None
+    owner_initials: str | None
+    tags: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, opp: Opportunity) -> Card:
+        owner = opp.owner
+        return cls(
+            opp.id,
+            opp.name,
+            opp.stage_id,
+            opp.amount,
+            opp.account.name if opp.account else None,
+            owner.name if owner else None,
+            owner.initials if owner else None,
+            [(t.name, t.color) for t in opp.tags],
+        )
 
 
 @dataclass
@@ -35,7 +65,7 @@ class Column:
     stage: Stage
     count: int = 0
     total: Decimal = Decimal("0")
-    cards: list[Opportunity] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
 
     @property
     def has_more(self) -> bool:
@@ -81,32 +111,67 @@ def board_columns(pipeline: Pipeline, flt: BoardFilter, limit: int) -> list[Colu
         .label("rank")
     )
     ranked = _open_in(pipeline.id, flt).with_only_columns(Opportunity.id, rank).subquery()
-    cards = db.session.scalars(
-        select(Opportunity)
-        .join(ranked, ranked.c.id == Opportunity.id)
-        .where(ranked.c.rank <= limit)
-        .options(*_card_options())
-        .order_by(ranked.c.rank)
-    ).all()
+    cards = _cards(
+        _card_columns().join(ranked, ranked.c.id == Opportunity.id).where(ranked.c.rank <= limit),
+        ranked.c.rank,
+    )
     for card in cards:
         if card.stage_id in columns:
             columns[card.stage_id].cards.append(card)
     return list(columns.values())
 
 
-def more_cards(
-    pipeline_id: int, stage_id: int, flt: BoardFilter, offset: int, limit: int
-) -> list[Opportunity]:
-    return list(
-        db.session.scalars(
-            _open_in(pipeline_id, flt)
-            .where(Opportunity.stage_id == stage_id)
-            .options(*_card_options())
-            .order_by(Opportunity.stage_entered_at.desc(), Opportunity.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+def more_cards(pipeline_id: int, stage_id: int, flt: BoardFilter, offset: int, limit: int) -> list[Card]:
+    ids = (
+        _open_in(pipeline_id, flt)
+        .with_only_columns(Opportunity.id)
+        .where(Opportunity.stage_id == stage_id)
+        .order_by(Opportunity.stage_entered_at.desc(), Opportunity.id.desc())
+        .offset(offset)
+        .limit(limit)
+        .subquery()
     )
+    return _cards(
+        _card_columns().join(ids, ids.c.id == Opportunity.id),
+        Opportunity.stage_entered_at.desc(),
+        Opportunity.id.desc(),
+    )
+
+
+def _card_columns() -> Select:  # type: ignore[type-arg]
+    return (
+        select(
+            Opportunity.id,
+            Opportunity.name,
+            Opportunity.stage_id,
+            Opportunity.amount,
+            Account.name,
+            User.name,
+            User.email,
+        )
+        .outerjoin(Account, Account.id == Opportunity.account_id)
+        .outerjoin(User, User.id == Opportunity.owner_id)
+    )
+
+
+def _cards(query: Select, *order: object) -> list[Card]:  # type: ignore[type-arg]
+    """Two queries whatever the number of cards: the cards, then their tags."""
+    cards = [
+        Card(i, name, stage_id, amount, account, owner, initials_of(owner, email) if owner else None)
+        for i, name, stage_id, amount, account, owner, email in db.session.execute(query.order_by(*order))
+    ]
+    if cards:
+        tags = defaultdict(list)
+        for opp_id, name, color in db.session.execute(
+            select(opportunity_tags.c.opportunity_id, Tag.name, Tag.color)
+            .join(Tag, Tag.id == opportunity_tags.c.tag_id)
+            .where(opportunity_tags.c.opportunity_id.in_([c.id for c in cards]))
+            .order_by(Tag.name)
+        ):
+            tags[opp_id].append((name, color))
+        for card in cards:
+            card.tags = tags.get(card.id, [])
+    return cards
 
 
 def closed_opportunities(pipeline_id: int, result: str, flt: BoardFilter, page: int, per_page: int = 50):  # type: ignore[no-untyped-def]

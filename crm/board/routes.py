@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -41,9 +43,16 @@ def card_kit() -> dict[str, dict[str, object]]:
         "kit": {
             "base": base,
             "money": money_formatter(),
-            "quick": Markup(render_template("board/_quick.html", base=base, titles=titles)),
+            "quick": _stamped(render_template("board/_quick.html", base=base, titles=titles)),
         }
     }
+
+
+def _stamped(html: str) -> Callable[[int], Markup]:
+    """The quick buttons rendered once; each card gets them with its id (a join, not a
+    Markup.replace, which escapes and rescans the whole snippet on every card)."""
+    parts = html.split("__ID__")
+    return lambda card_id: Markup(str(card_id).join(parts))
 
 
 def pipelines() -> list[Pipeline]:

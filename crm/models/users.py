@@ -52,8 +52,13 @@ class User(UserMixin, Timestamps, db.Model):
 
     @property
     def initials(self) -> str:
-        parts = [p for p in self.name.split() if p]
-        return "".join(p[0] for p in parts[:2]).upper() or self.email[:2].upper()
+        return initials_of(self.name, self.email)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+def initials_of(name: str, email: str) -> str:
+    """Two letters for an avatar: the first two words of the name, else the email's start."""
+    parts = name.split()
+    return "".join(p[0] for p in parts[:2]).upper() or email[:2].upper()

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from crm.actions.forms import NoteForm
 from crm.agenda.routes import today_for
-from crm.board.queries import column_totals
+from crm.board.queries import Card, column_totals
 from crm.board.routes import board_filter, card_kit, filter_args
 from crm.extensions import db, htmx
 from crm.forms import optional_int, user_choices
@@ -104,7 +104,7 @@ def create() -> Response:
         totals = column_totals(stage.pipeline_id, board_filter())
         response = render(
             "opportunities/_created.html",
-            card=opp,
+            card=Card.of(opp),
             stage=stage,
             totals=totals,
             filters=filter_args(),
