@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Board budgets (issue: foundation): 2,000 open opportunities over 8 stages.
 
-- the board renders server-side in ≤ 150 ms median, with a query count that does not grow with cards;
+- the board renders server-side in ≤ 150 ms median, with a query count that does not grow with cards
+  (timed cold, the cache of its columns emptied before each render, and cached);
 - a stage move answers in ≤ 30 ms median.
 Usage: .venv/bin/python bench/board.py [--cards 2000] [--runs 30]   (DATABASE_URL=… for PostgreSQL)
 """
@@ -106,6 +107,13 @@ def main() -> None:
         assert client.get(f"/boards/{pipeline_id}").status_code == 200
         event.remove(db.engine, "before_cursor_execute", record)
         count = len(queries)
+        from crm.board import cache
+
+        def cold() -> None:  # what the first rep to look after a change waits for
+            cache.clear()
+            client.get(f"/boards/{pipeline_id}")
+
+        board_cold = timed(cold, args.runs)
         board = timed(lambda: client.get(f"/boards/{pipeline_id}"), args.runs)
 
         from sqlalchemy import select
@@ -127,13 +135,15 @@ def main() -> None:
         engine = db.engine.dialect.name
         print(f"Board benchmark on {engine}: {args.cards} open opportunities over {len(stage_ids)} stages")
         print(f"  empty Flask page      {summary(floor)}")
-        print(f"  board render          {summary(board)}   budget: median ≤ 150 ms")
+        print(f"  board render, cold    {summary(board_cold)}   budget: median ≤ 150 ms")
+        print(f"  board render, cached  {summary(board)}   (no change since the last render)")
         print(f"  board SQL queries     {count} (constant: the tests assert it does not grow with cards)")
         print(f"  stage move            {summary(move_samples)}   budget: median ≤ 30 ms")
-        print(f"  board / empty page    {statistics.median(board) / statistics.median(floor):.0f}x")
+        print(f"  board / empty page    {statistics.median(board) / statistics.median(floor):.0f}x (cached)")
         emit(
-            board_ms=statistics.median(board),
-            board_p95_ms=percentile(board, 95),
+            board_ms=statistics.median(board_cold),
+            board_p95_ms=percentile(board_cold, 95),
+            board_cached_ms=statistics.median(board),
             board_queries=count,
             move_ms=statistics.median(move_samples),
             move_p95_ms=percentile(move_samples, 95),

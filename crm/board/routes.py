@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from crm.board import cache
 from crm.board.queries import BoardFilter, board_columns, closed_opportunities, more_cards
 from crm.charts import Bar, funnel
 from crm.extensions import db
@@ -75,9 +77,24 @@ def home() -> Response:
 @bp.get("/boards/<int:pipeline_id>")
 def show(pipeline_id: int) -> Response:
     pipeline = pipeline_or_404(current_user, pipeline_id)
-    flt = board_filter()
+    flt, filters = board_filter(), filter_args()
+    key = (pipeline.id, flt.owner_id, flt.tag_id, str(get_locale()), tuple(sorted(filters.items())))
+    board_html = cache.cached(key, lambda: _columns_html(pipeline, flt, filters))
+    return render(
+        "board/show.html",
+        block="board",
+        pipeline=pipeline,
+        pipelines=pipelines(),
+        tags=db.session.scalars(select(Tag).order_by(Tag.name)).all(),
+        flt=flt,
+        filters=filters,
+        board_html=board_html,
+    )
+
+
+def _columns_html(pipeline: Pipeline, flt: BoardFilter, filters: dict[str, str]) -> Markup:
+    """The funnel and the columns of cards: the same for everyone who may see this board."""
     columns = board_columns(pipeline, flt, current_app.config["BOARD_PAGE_SIZE"])
-    tags = db.session.scalars(select(Tag).order_by(Tag.name)).all()
     chart = funnel(
         [
             Bar(
@@ -90,18 +107,8 @@ def show(pipeline_id: int) -> Response:
         ],
         row=18,
     )
-    return render(
-        "board/show.html",
-        block="board",
-        pipeline=pipeline,
-        pipelines=pipelines(),
-        columns=columns,
-        tags=tags,
-        flt=flt,
-        filters=filter_args(),
-        chart=chart,
-        **card_kit(),
-    )
+    html = render_template("board/_columns.html", columns=columns, chart=chart, filters=filters, **card_kit())
+    return Markup(html)
 
 
 @bp.get("/boards/<int:pipeline_id>/stages/<int:stage_id>/cards")
