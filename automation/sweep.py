@@ -19,10 +19,9 @@ BATCH = 1000
 
 
 def sweep_events(now: datetime | None = None, grace_seconds: int | None = None) -> int:
-    """Re-enqueue unprocessed events: those never handed over again once the grace period after
-    their commit has passed (the enqueue after commit was lost, or the worker carrying them died),
-    and those handed over again longer ago than the requeue delay. A replay is harmless: every
-    effect run has a unique key."""
+    """Re-enqueue unprocessed events older than the grace period whose last hand-over to the
+    queue is older than the requeue delay: the enqueue after commit was lost, Redis lost the job,
+    or the worker carrying them died. A replay is harmless: every effect run has a unique key."""
     now = now or utcnow()
     config = current_app.config
     if grace_seconds is None:

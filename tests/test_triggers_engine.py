@@ -322,3 +322,38 @@ def test_a_burst_travels_in_batches_and_caused_events_ride_along(start_worker):
     automation_lines = select(func.count(FeedEntry.id)).where(FeedEntry.kind == "automation")
     assert db.session.scalar(automation_lines) == 120
     assert len(FinishedJobRegistry(queue=queue)) == 3
+
+
+def test_an_event_that_breaks_does_not_hold_back_the_others_of_its_batch(app):
+    """An unexpected error in one event's effect (here a due time a form could never save): that
+    event records the error and stays unprocessed for the sweep; the rest of the batch goes on."""
+    import pytest
+
+    from automation.triggers.batch import EventsFailed, process_events
+    from crm.models import TriggerEffect
+
+    pipeline = make_pipeline("Sales", ["New", "Broken", "Fine"])
+    new, broken, fine = pipeline.stages
+    bad = make_trigger(
+        pipeline,
+        "enter_stage",
+        {"stage_id": broken.id},
+        [("create_action", {"type_id": action_type("Call").id, "title": "Call", "assignee": "owner"})],
+    )
+    db.session.get(TriggerEffect, bad.effects[0].id).config = {**bad.effects[0].config, "due_time": "25:99"}
+    db.session.commit()
+    make_trigger(pipeline, "enter_stage", {"stage_id": fine.id}, [("add_tag", {"tag": "Fine"})])
+    rep = make_user()
+    first, second = make_opportunity(new, owner=rep), make_opportunity(new, owner=rep)
+    db.session.execute(DomainEvent.__table__.update().values(processed_at=func.now()))
+    db.session.commit()
+    move_opportunity(db.session.get(Opportunity, first.id), broken, actor=None)
+    move_opportunity(db.session.get(Opportunity, second.id), fine, actor=None)
+    ids = db.session.scalars(select(DomainEvent.id).where(DomainEvent.processed_at.is_(None))).all()
+    with pytest.raises(EventsFailed):
+        process_events(list(ids))
+    db.session.expire_all()
+    failed, done = (db.session.get(DomainEvent, i) for i in ids)
+    assert failed.processed_at is None and failed.attempts == 1 and "ValueError" in failed.last_error
+    assert done.processed_at is not None
+    assert [t.name for t in db.session.get(Opportunity, second.id).tags] == ["Fine"]

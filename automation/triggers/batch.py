@@ -9,7 +9,7 @@ the effects cause (a tag added, an action created…) are handled in the same jo
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from collections import Counter
 
 from sqlalchemy import select, update
@@ -21,7 +21,12 @@ from automation.triggers.engine import fire, fired_triggers
 from crm.extensions import db
 from crm.models import DomainEvent, Opportunity, Trigger, utcnow
 
+log = logging.getLogger(__name__)
 MAX_EVENTS_PER_JOB = 500  # caused events past this go back to the queue
+
+
+class EventsFailed(Exception):
+    """Some events of the batch raised; the others were processed. RQ records the job failed."""
 
 
 def process_events(event_ids: list[int]) -> dict[str, int]:
@@ -31,28 +36,35 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
     session.info[dispatch.COLLECT] = {DomainEvent: caused}
     # Within the job, rows stay loaded across commits (each effect commits): the batch sees an
     # opportunity as it was when the batch began, and every write is still guarded by its key.
-    session.expire_on_commit = False
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     counts: Counter[str] = Counter()
+    failed: dict[int, str] = {}
     todo, handled = sorted(set(event_ids)), 0
     triggers: dict[int, list[Trigger]] = {}
     try:
         while todo and handled < MAX_EVENTS_PER_JOB:
             batch, todo = todo[: MAX_EVENTS_PER_JOB - handled], todo[MAX_EVENTS_PER_JOB - handled :]
-            _round(batch, triggers, counts)
+            _round(batch, triggers, counts, failed)
             handled += len(batch)
             todo += caused
             caused.clear()
     finally:
         session.info.pop(dispatch.COLLECT, None)
-        session.expire_on_commit = True
+        session.expire_on_commit = expire_on_commit
         session.expire_all()
         if left := todo + caused:
-            with contextlib.suppress(Exception):  # Redis away: the sweep finds them unprocessed
+            try:
                 enqueue_events(left)
-    return dict(counts)
+            except Exception:  # Redis away: the sweep finds them unprocessed
+                log.warning("could not enqueue events %s; the sweep will", left, exc_info=True)
+    if failed:
+        raise EventsFailed(f"{len(failed)} event(s) failed: {failed}")
+    return {outcome: n for outcome, n in counts.items() if n}
 
 
-def _round(event_ids: list[int], triggers: dict[int, list[Trigger]], counts: Counter[str]) -> None:
+def _round(
+    event_ids: list[int], triggers: dict[int, list[Trigger]], counts: Counter[str], failed: dict[int, str]
+) -> None:
     events = db.session.scalars(
         select(DomainEvent).where(DomainEvent.id.in_(event_ids)).order_by(DomainEvent.id)
     ).all()
@@ -60,7 +72,12 @@ def _round(event_ids: list[int], triggers: dict[int, list[Trigger]], counts: Cou
     events = [e for e in events if e.processed_at is None]
     opportunity_ids = {e.opportunity_id for e in events if e.opportunity_id}
     opportunities = {
-        o.id: o for o in db.session.scalars(select(Opportunity).where(Opportunity.id.in_(opportunity_ids)))
+        o.id: o
+        for o in db.session.scalars(
+            select(Opportunity)
+            .where(Opportunity.id.in_(opportunity_ids))
+            .execution_options(populate_existing=True)  # fresh each round, even if loaded before
+        )
     }
     work, quiet = [], []
     for event in events:
@@ -81,7 +98,19 @@ def _round(event_ids: list[int], triggers: dict[int, list[Trigger]], counts: Cou
         db.session.commit()
         counts["processed"] += len(quiet)
     for event, opportunity, fired in work:
-        counts[fire(event, opportunity, fired)] += 1
+        try:
+            counts[fire(event, opportunity, fired)] += 1
+        except Exception as exc:  # one broken event must not hold back the others of the batch
+            db.session.rollback()
+            log.exception("event %s failed", event.id)
+            failed[event.id] = f"{type(exc).__name__}: {exc}"[:500]
+            db.session.execute(
+                update(DomainEvent)
+                .where(DomainEvent.id == event.id)
+                .values(attempts=DomainEvent.attempts + 1, last_error=failed[event.id])
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
 
 
 def _triggers(pipeline_id: int, cache: dict[int, list[Trigger]]) -> list[Trigger]:

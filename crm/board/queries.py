@@ -157,7 +157,7 @@ def _card_columns() -> Select:  # type: ignore[type-arg]
 def _cards(query: Select, *order: object) -> list[Card]:  # type: ignore[type-arg]
     """Two queries whatever the number of cards: the cards, then their tags."""
     cards = [
-        Card(i, name, stage_id, amount, account, owner, initials_of(owner, email) if owner else None)
+        Card(i, name, stage_id, amount, account, owner, initials_of(owner or "", email) if email else None)
         for i, name, stage_id, amount, account, owner, email in db.session.execute(query.order_by(*order))
     ]
     if cards:

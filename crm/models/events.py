@@ -39,8 +39,9 @@ class DomainEvent(db.Model):
     cause_id: Mapped[int | None] = mapped_column(ForeignKey("domain_events.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Last hand-over to the queue by a sweep or a retry (NULL: only the one after its commit).
-    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Last hand-over to the queue (after its commit, by a sweep, or a retry's due time): the sweep
+    # hands it over again only once MAIL_REQUEUE_SECONDS have passed since.
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 
