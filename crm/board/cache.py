@@ -27,10 +27,11 @@ log = logging.getLogger(__name__)
 WATCHED = frozenset({"opportunities", "opportunity_tags", "accounts", "users", "tags", "stages", "pipelines"})
 VERSION_KEY = "crm:board-version"
 TTL = 60.0
-SIZE = 64
+SIZE = 32  # keys of one version: pipelines × filters ("mine" is per rep) × languages
 _DIRTY = "crm_board_dirty"
 _entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
 _lock = threading.Lock()
+_seen: str | None = None  # the version the entries belong to
 
 
 def _redis():  # type: ignore[no-untyped-def]
@@ -88,8 +89,12 @@ def cached(key: Hashable, build: Callable[[], Any]) -> Any:
     version = _version()
     if version is None:
         return build()
+    global _seen
     full, now = (key, version), time.monotonic()
     with _lock:
+        if version != _seen:  # entries of older versions will never be read again
+            _entries.clear()
+            _seen = version
         hit = _entries.get(full)
         if hit is not None and now - hit[0] < TTL:
             _entries.move_to_end(full)
