@@ -322,28 +322,3 @@ def enqueue_enrollments(ids: list[int]) -> None:
     queue.enqueue_many(
         [Queue.prepare_data(BATCH_JOB, args=(chunk,), result_ttl=60, timeout=600) for chunk in chunks]
     )
-
-
-def mark_replied(enrollment: Enrollment, *, how: str, actor: User | None = None) -> None:
-    """A reply stops the sequence, unless the scenario asks "replied?" in an If step."""
-    if enrollment.replied_at is not None:
-        return
-    enrollment.replied_at = utcnow()
-    step = _step_of_last_email(enrollment) or enrollment.current_step
-    timeline(enrollment, step, "replied", how=how, by=actor.name if actor else None)
-    asks = any(s.kind == "if" and s.config.get("condition") == "replied" for s in enrollment.scenario.steps)
-    if enrollment.status == "active" and not asks:
-        finish(enrollment, "replied", _("replied"))
-    db.session.commit()
-
-
-def _step_of_last_email(enrollment: Enrollment) -> ScenarioStep | None:
-    if not enrollment.last_outbox_id:
-        return None
-    event = db.session.scalar(
-        select(EnrollmentEvent)
-        .where(EnrollmentEvent.enrollment_id == enrollment.id, EnrollmentEvent.kind == "sent")
-        .order_by(EnrollmentEvent.id.desc())
-        .limit(1)
-    )
-    return db.session.get(ScenarioStep, event.step_id) if event and event.step_id else None

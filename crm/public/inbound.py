@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from automation.scenarios.engine import mark_replied
+from automation.scenarios.replies import mark_replied
 from crm.extensions import csrf, db
 from crm.models import Enrollment, OutboxMessage
 

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from automation.mailing.compose import suppression_reason
-from automation.scenarios import engine
+from automation.scenarios import engine, replies
 from automation.scenarios.mail import rep_sender
 from automation.scenarios.preview import dry_run
 from crm.extensions import db
@@ -74,7 +74,7 @@ def timeline(scenario_id: int, enrollment_id: int) -> Response:
 @bp.post("/<int:scenario_id>/people/<int:enrollment_id>/replied")
 def replied(scenario_id: int, enrollment_id: int) -> Response:
     scenario = _scenario(scenario_id)
-    engine.mark_replied(_enrollment(scenario, enrollment_id), how="manual", actor=current_user)
+    replies.mark_replied(_enrollment(scenario, enrollment_id), how="manual", actor=current_user)
     return toast(timeline(scenario_id, enrollment_id), _("Marked as replied."), peopleChanged=True)
 
 
