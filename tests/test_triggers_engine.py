@@ -357,3 +357,17 @@ def test_an_event_that_breaks_does_not_hold_back_the_others_of_its_batch(app):
     assert failed.processed_at is None and failed.attempts == 1 and "ValueError" in failed.last_error
     assert done.processed_at is not None
     assert [t.name for t in db.session.get(Opportunity, second.id).tags] == ["Fine"]
+
+    # It keeps failing: after five attempts the run fails with the reason, on the feed, for good.
+    for _ in range(4):
+        with pytest.raises(EventsFailed):
+            process_events([failed.id])
+    db.session.expire_all()
+    assert db.session.get(DomainEvent, failed.id).processed_at is not None
+    run = db.session.scalars(select(TriggerRun).where(TriggerRun.event_id == failed.id)).one()
+    assert run.status == "failed" and "ValueError" in run.error
+    line = db.session.scalars(
+        select(FeedEntry).where(FeedEntry.opportunity_id == first.id, FeedEntry.kind == "automation")
+    ).one()
+    assert line.data["status"] == "failed" and "gave up" in line.data["text"]
+    assert process_events([failed.id]) == {}  # done: nothing more happens

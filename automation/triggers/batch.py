@@ -12,14 +12,18 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from automation import dispatch
 from automation.queues import enqueue_events
-from automation.triggers.engine import fire, fired_triggers
+from automation.triggers.engine import MAX_ATTEMPTS, fire, fired_triggers
 from crm.extensions import db
-from crm.models import DomainEvent, Opportunity, Trigger, utcnow
+from crm.models import DomainEvent, Opportunity, Trigger, TriggerRun, utcnow
+from crm.services.events import feed
 
 log = logging.getLogger(__name__)
 MAX_EVENTS_PER_JOB = 500  # caused events past this go back to the queue
@@ -111,6 +115,46 @@ def _round(
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
+            attempts = db.session.scalar(select(DomainEvent.attempts).where(DomainEvent.id == event.id))
+            if (attempts or 0) >= MAX_ATTEMPTS:
+                _give_up(event.id, opportunity, fired, failed[event.id])
+
+
+def _give_up(event_id: int, opportunity: Opportunity, fired: list[Trigger], reason: str) -> None:
+    """An event that kept raising: its unfinished runs fail with the reason, said on the
+    opportunity's feed and the runs page, and the event is done (no endless replays)."""
+    event = db.session.get(DomainEvent, event_id, populate_existing=True)
+    for trigger in fired:
+        run = db.session.scalar(
+            select(TriggerRun).where(TriggerRun.event_id == event_id, TriggerRun.trigger_id == trigger.id)
+        )
+        if run is None:
+            run = TriggerRun(
+                event_id=event_id,
+                trigger_id=trigger.id,
+                trigger_name=trigger.name,
+                opportunity_id=opportunity.id,
+                depth=event.depth,
+            )
+            db.session.add(run)
+        if run.status in ("done", "failed", "stopped"):
+            continue
+        run.status, run.error, run.finished_at = "failed", reason, utcnow()
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            feed(
+                opportunity,
+                "automation",
+                None,
+                status="failed",
+                trigger=trigger.name,
+                text=_(
+                    "failed %(num)d times on an unexpected error (%(reason)s); gave up",
+                    num=event.attempts,
+                    reason=reason,
+                ),
+            )
+    event.processed_at = utcnow()
+    db.session.commit()
 
 
 def _triggers(pipeline_id: int, cache: dict[int, list[Trigger]]) -> list[Trigger]:
