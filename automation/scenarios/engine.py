@@ -288,10 +288,6 @@ def _advance_one(enrollment_id: int) -> tuple[str, list[int], datetime | None]:
     return outcome, sent, due
 
 
-def schedule(enrollment_id: int, at: datetime) -> None:
-    schedule_many([(enrollment_id, at)])
-
-
 def schedule_many(waits: list[tuple[int, datetime]]) -> None:
     """Hand each enrollment's next due instant to RQ's scheduler, in one Redis round-trip."""
     if not waits:

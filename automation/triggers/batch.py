@@ -20,10 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from automation import dispatch
 from automation.queues import enqueue_events
-from automation.triggers.engine import MAX_ATTEMPTS, fire, fired_triggers
+from automation.triggers.engine import MAX_ATTEMPTS, fail_run, fire, fired_triggers, trigger_run
 from crm.extensions import db
-from crm.models import DomainEvent, Opportunity, Trigger, TriggerRun, utcnow
-from crm.services.events import feed
+from crm.models import DomainEvent, Opportunity, Trigger, utcnow
 
 log = logging.getLogger(__name__)
 MAX_EVENTS_PER_JOB = 500  # caused events past this go back to the queue
@@ -124,35 +123,16 @@ def _give_up(event_id: int, opportunity: Opportunity, fired: list[Trigger], reas
     """An event that kept raising: its unfinished runs fail with the reason, said on the
     opportunity's feed and the runs page, and the event is done (no endless replays)."""
     event = db.session.get(DomainEvent, event_id, populate_existing=True)
-    for trigger in fired:
-        run = db.session.scalar(
-            select(TriggerRun).where(TriggerRun.event_id == event_id, TriggerRun.trigger_id == trigger.id)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = _(
+            "failed %(num)d times on an unexpected error (%(reason)s); gave up",
+            num=event.attempts,
+            reason=reason,
         )
-        if run is None:
-            run = TriggerRun(
-                event_id=event_id,
-                trigger_id=trigger.id,
-                trigger_name=trigger.name,
-                opportunity_id=opportunity.id,
-                depth=event.depth,
-            )
-            db.session.add(run)
-        if run.status in ("done", "failed", "stopped"):
-            continue
-        run.status, run.error, run.finished_at = "failed", reason, utcnow()
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            feed(
-                opportunity,
-                "automation",
-                None,
-                status="failed",
-                trigger=trigger.name,
-                text=_(
-                    "failed %(num)d times on an unexpected error (%(reason)s); gave up",
-                    num=event.attempts,
-                    reason=reason,
-                ),
-            )
+    for trigger in fired:
+        run = trigger_run(event, opportunity, trigger)
+        if run.status not in ("done", "failed", "stopped"):
+            fail_run(run, opportunity, trigger, reason, text)
     event.processed_at = utcnow()
     db.session.commit()
 

@@ -114,7 +114,8 @@ def _loop_guard(event: DomainEvent, opportunity: Opportunity, fired: list[Trigge
         db.session.rollback()
 
 
-def _trigger_run(event: DomainEvent, opportunity: Opportunity, trigger: Trigger) -> TriggerRun:
+def trigger_run(event: DomainEvent, opportunity: Opportunity, trigger: Trigger) -> TriggerRun:
+    """The run of this trigger for this event, created (and committed) on first use."""
     run = db.session.scalar(
         select(TriggerRun).where(TriggerRun.event_id == event.id, TriggerRun.trigger_id == trigger.id)
     )
@@ -139,7 +140,7 @@ def _trigger_run(event: DomainEvent, opportunity: Opportunity, trigger: Trigger)
 
 def run_trigger(event: DomainEvent, opportunity: Opportunity, trigger: Trigger) -> bool:
     """Run the trigger's effects in order. True when one waits for a retry."""
-    run = _trigger_run(event, opportunity, trigger)
+    run = trigger_run(event, opportunity, trigger)
     if run.status in ("done", "failed", "stopped"):
         return False
     for position, effect in enumerate(trigger.effects):
@@ -247,23 +248,23 @@ def _failed(event, opportunity, trigger, effect, run, key, position, attempts, r
         row.next_attempt_at = utcnow() + retry_delay(attempts)
     else:
         row.status, row.next_attempt_at = "failed", None
-        run.status, run.error, run.finished_at = "failed", reason[:2000], utcnow()
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            feed(
-                opportunity,
-                "automation",
-                None,
-                status="failed",
-                trigger=trigger.name,
-                text=_(
-                    "%(effect)s failed: %(reason)s; the effects after it did not run",
-                    effect=EFFECTS[effect.kind].name,
-                    reason=reason,
-                ),
+            text = _(
+                "%(effect)s failed: %(reason)s; the effects after it did not run",
+                effect=EFFECTS[effect.kind].name,
+                reason=reason,
             )
+        fail_run(run, opportunity, trigger, reason, text)
     db.session.commit()
     if temporary:
         _schedule(event.id, row.next_attempt_at)
+
+
+def fail_run(run: TriggerRun, opportunity: Opportunity, trigger: Trigger, reason: str, text: str) -> None:
+    """A run that failed for good: its status and reason, and a line on the opportunity's feed
+    (in the current transaction)."""
+    run.status, run.error, run.finished_at = "failed", reason[:2000], utcnow()
+    feed(opportunity, "automation", None, status="failed", trigger=trigger.name, text=text)
 
 
 def _schedule(event_id: int, at) -> None:  # type: ignore[no-untyped-def]
