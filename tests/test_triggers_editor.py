@@ -67,7 +67,7 @@ def test_build_a_trigger_inline_and_read_it_as_a_sentence(client, auth, admin):
     listing = client.get(f"/settings/pipelines/{pipeline.id}/triggers/", htmx=True).get_data(as_text=True)
     assert (
         "When the stage goes from Proposal to R2 → send email “Form to fill” to [[!AssignedToId]]; "
-        "create the Call action “Call the client” due 2 day(s) later"
+        "create the Call action “Call the client” due 2 days later"
     ) in listing.replace("&#34;", '"')
     effects = db.session.scalars(select(TriggerEffect).order_by(TriggerEffect.position)).all()
     client.post(

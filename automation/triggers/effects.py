@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from flask_babel import LazyString
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -101,11 +101,15 @@ class CreateAction(EffectKind):
 
     def describe(self, config: dict[str, Any]) -> str:
         action_type = db.session.get(ActionType, config.get("type_id") or 0)
-        return _(
-            "create the %(type)s action “%(title)s” due %(days)s day(s) later",
-            type=action_type.name if action_type else "?",
-            title=config.get("title", ""),
-            days=config.get("due_days", 0),
+        names = {"type": action_type.name if action_type else "?", "title": config.get("title", "")}
+        days = int(config.get("due_days") or 0)
+        if not days:
+            return _("create the %(type)s action “%(title)s” due the same day", **names)
+        return ngettext(
+            "create the %(type)s action “%(title)s” due %(num)d day later",
+            "create the %(type)s action “%(title)s” due %(num)d days later",
+            days,
+            **names,
         )
 
     def assignee(self, ctx: EffectContext) -> User:

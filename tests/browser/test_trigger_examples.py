@@ -53,7 +53,7 @@ def test_won_creates_the_administrative_action_for_the_sales_admin(page: Page, l
     form.locator("#due_days").fill("0")
     form.get_by_role("button", name="Save").click()
     expect(page.locator("article.trigger .sentence")).to_contain_text(
-        "When the result becomes won → create the Administrative action “New won opportunity – handle the order” due 0 day(s) later"
+        "When the result becomes won → create the Administrative action “New won opportunity – handle the order” due the same day"
     )
 
     page.goto(f"/boards/{pipeline.id}")
