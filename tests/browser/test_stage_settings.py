@@ -126,10 +126,17 @@ def test_reorder_stages_with_the_keyboard(page: Page, login, admin):  # type: ig
 def test_keyboard_reorder_keeps_the_focus_for_the_next_move(page: Page, login, admin):  # type: ignore[no-untyped-def]
     pipeline = open_pipeline(page, login, admin)
     page.locator("ul#stage-list li .sortable-handle").nth(2).focus()
+    page.evaluate("window.listBefore = document.getElementById('stage-list')")
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/stages/order")):
         page.keyboard.press("Alt+ArrowUp")
+    # The response re-renders the list: the handle of "Offer" in the new list must get the focus
+    # back, so that a keyboard user keeps going.
+    page.wait_for_function(
+        "() => document.getElementById('stage-list') !== window.listBefore"
+        " && document.activeElement.closest('#stage-list') === document.getElementById('stage-list')",
+        timeout=5_000,
+    )
     expect_stage_names(page, ["Prospect", "Offer", "Meeting"])
-    # A keyboard user keeps going: the handle of "Offer" must still have the focus.
     expect(page.locator("ul#stage-list li").nth(1).locator(".sortable-handle")).to_be_focused(timeout=2_000)
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/stages/order")):
         page.keyboard.press("Alt+ArrowUp")
