@@ -28,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
 
     from automation import wiring
-    from crm import i18n, web
+    from crm import cache, i18n, web  # noqa: F401  (cache: its listeners move versions on, web and worker)
 
     wiring.register()
 

@@ -107,7 +107,7 @@ def main() -> None:
         assert client.get(f"/boards/{pipeline_id}").status_code == 200
         event.remove(db.engine, "before_cursor_execute", record)
         count = len(queries)
-        from crm.board import cache
+        from crm import cache
 
         def cold() -> None:  # what the first rep to look after a change waits for
             cache.clear()

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from crm import badges, cache
 from crm.extensions import htmx
 from crm.labels import labels
 
@@ -193,18 +194,6 @@ def _step_icon(kind: str) -> str:
     return STEPS[kind].icon if kind in STEPS else ""
 
 
-def _agenda_due() -> int:
-    from crm.agenda.routes import due_count
-
-    return due_count(current_user) if current_user.is_authenticated else 0
-
-
-def _notif_unread() -> int:
-    from crm.services.notes import unread_count
-
-    return unread_count(current_user) if current_user.is_authenticated else 0
-
-
 def _error(err: HTTPException) -> Response:
     status = err.code or 500
     if status >= 500:
@@ -265,17 +254,23 @@ def _refuse_nul() -> None:
         abort(400)
 
 
+def _load_versions() -> None:
+    if request.method in ("GET", "HEAD") and request.endpoint != "static":
+        cache.load_versions()  # before the first query of the request (crm/cache.py)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     app.before_request(_refuse_nul)
+    app.before_request(_load_versions)
     # Unhandled exceptions reach this handler too, as InternalServerError.
     app.register_error_handler(HTTPException, _error)
     app.register_error_handler(OperationalError, _database_down)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_exact"] = money_exact
     app.jinja_env.filters["mentions"] = mentions
-    app.jinja_env.globals["agenda_due"] = _agenda_due
-    app.jinja_env.globals["notif_unread"] = _notif_unread
+    app.jinja_env.globals["agenda_due"] = badges.agenda_due
+    app.jinja_env.globals["notif_unread"] = badges.notif_unread
     app.jinja_env.filters["isodate"] = isodate
     app.jinja_env.filters["isodatetime"] = isodatetime
     app.jinja_env.globals["steps_icon"] = _step_icon

@@ -12,17 +12,19 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from crm.board import cache
+from crm import cache
 from crm.board.queries import BoardFilter, board_columns, closed_opportunities, more_cards
 from crm.charts import Bar, funnel
 from crm.extensions import db
 from crm.forms import optional_int, page_number
 from crm.models import CLOSED_RESULTS, Pipeline, Stage, Tag
 from crm.security import protect
-from crm.services.access import pipeline_or_404, pipeline_visible, visible_pipelines
+from crm.services.access import pipeline_or_404, pipeline_visible, visible_pipeline_rows
 from crm.web import money, money_formatter, render
 
 bp = protect(Blueprint("board", __name__))
+# What the board section shows: a commit to any of these renders it again.
+BOARD_TABLES = ("opportunities", "opportunity_tags", "accounts", "users", "tags", "stages", "pipelines")
 
 
 def board_filter() -> BoardFilter:
@@ -57,10 +59,6 @@ def _stamped(html: str) -> Callable[[int], Markup]:
     return lambda card_id: Markup(str(card_id).join(parts))
 
 
-def pipelines() -> list[Pipeline]:
-    return visible_pipelines(current_user)
-
-
 @bp.get("/")
 def home() -> Response:
     first = db.session.scalar(
@@ -76,24 +74,30 @@ def home() -> Response:
 
 @bp.get("/boards/<int:pipeline_id>")
 def show(pipeline_id: int) -> Response:
-    pipeline = pipeline_or_404(current_user, pipeline_id)
+    visible = visible_pipeline_rows(current_user)
+    name = dict(visible).get(pipeline_id)
+    if name is None:
+        abort(404)
     flt, filters = board_filter(), filter_args()
-    key = (pipeline.id, flt.owner_id, flt.tag_id, str(get_locale()), tuple(sorted(filters.items())))
-    board_html = cache.cached(key, lambda: _columns_html(pipeline, flt, filters))
-    return render(
-        "board/show.html",
-        block="board",
-        pipeline=pipeline,
-        pipelines=pipelines(),
-        tags=db.session.scalars(select(Tag).order_by(Tag.name)).all(),
-        flt=flt,
-        filters=filters,
-        board_html=board_html,
+    key = (
+        "board",
+        pipeline_id,
+        flt.owner_id,
+        flt.tag_id,
+        str(get_locale()),
+        tuple(sorted(filters.items())),
+        current_user.is_admin,
+        visible,
     )
+    section = cache.cached(key, BOARD_TABLES, lambda: _section_html(pipeline_id, visible, flt, filters))
+    return render("board/show.html", block="board", pipeline_name=name, section=section)
 
 
-def _columns_html(pipeline: Pipeline, flt: BoardFilter, filters: dict[str, str]) -> Markup:
-    """The funnel and the columns of cards: the same for everyone who may see this board."""
+def _section_html(
+    pipeline_id: int, visible: tuple[tuple[int, str], ...], flt: BoardFilter, filters: dict[str, str]
+) -> Markup:
+    """Everything on the board but the page around it: the head, the funnel, the columns."""
+    pipeline = db.session.get_one(Pipeline, pipeline_id)
     columns = board_columns(pipeline, flt, current_app.config["BOARD_PAGE_SIZE"])
     chart = funnel(
         [
@@ -107,7 +111,17 @@ def _columns_html(pipeline: Pipeline, flt: BoardFilter, filters: dict[str, str])
         ],
         row=18,
     )
-    html = render_template("board/_columns.html", columns=columns, chart=chart, filters=filters, **card_kit())
+    html = render_template(
+        "board/_section.html",
+        pipeline=pipeline,
+        pipelines=visible,
+        tags=db.session.scalars(select(Tag).order_by(Tag.name)).all(),
+        flt=flt,
+        filters=filters,
+        columns=columns,
+        chart=chart,
+        **card_kit(),
+    )
     return Markup(html)
 
 
@@ -140,7 +154,6 @@ def closed(pipeline_id: int) -> Response:
         "board/closed.html",
         block="results",
         pipeline=pipeline,
-        pipelines=pipelines(),
         result=result,
         page=page,
         filters=filter_args(),

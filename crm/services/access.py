@@ -37,6 +37,17 @@ def visible_pipelines(user: User) -> list[Pipeline]:
     )
 
 
+def visible_pipeline_rows(user: User) -> tuple[tuple[int, str], ...]:
+    """(id, name) of the pipelines `user` may see, in order; cached until one of them changes."""
+    from crm import cache
+
+    return cache.cached(
+        ("pipelines", user.id),
+        ("pipelines", "pipeline_members", "users"),
+        lambda: tuple((p.id, p.name) for p in visible_pipelines(user)),
+    )
+
+
 def can_see(user: User, pipeline: Pipeline) -> bool:
     return user.is_admin or not pipeline.restricted or any(m.id == user.id for m in pipeline.members)
 

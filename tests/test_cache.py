@@ -1,4 +1,5 @@
-"""The board's cached part never shows data older than the last commit, from any process."""
+"""Cached fragments (the board, the navigation badges, the pipelines a user sees) never show data
+older than the last commit, from any process, and never what belongs to someone else."""
 
 from __future__ import annotations
 
@@ -6,8 +7,18 @@ from sqlalchemy import event, update
 
 from crm.extensions import db
 from crm.models import Account, Opportunity, User
+from crm.services.actions import close_action
+from crm.services.notes import post_note
 from crm.services.opportunities import move_opportunity, set_tags
-from tests.factories import make_account, make_opportunity, make_pipeline, make_trigger, make_user
+from crm.services.pipelines import create_pipeline, set_access
+from tests.factories import (
+    make_account,
+    make_action,
+    make_opportunity,
+    make_pipeline,
+    make_trigger,
+    make_user,
+)
 from tests.services import wait_until
 
 
@@ -90,3 +101,53 @@ def test_each_language_gets_its_own_board(client, auth):
     auth.login(french)
     html = _board(client, pipeline)
     assert "Entonnoir" in html and "Funnel" not in html
+
+
+def test_the_navigation_badges_follow_actions_and_notifications(client, auth, rep):
+    pipeline = make_pipeline("Sales", ["New"])
+    opp = make_opportunity(pipeline.stages[0], name="Big deal")
+    auth.login(rep)
+    html = _board(client, pipeline)
+    assert "overdue or due today" not in html and "unread notification" not in html
+    action = make_action(rep, title="Call back")
+    assert 'title="1 action overdue or due today"' in _board(client, pipeline)
+    post_note(opp, "@" + rep.email.split("@")[0] + " look", actor=make_user(name="Nora Note"))
+    assert 'aria-label="1 unread notification"' in _board(client, pipeline)
+    close_action(db.session.get(type(action), action.id), actor=rep)
+    html = _board(client, pipeline)
+    assert "overdue or due today" not in html and 'aria-label="1 unread notification"' in html
+    make_action(make_user(), title="Someone else's")  # another rep's action is not ours
+    assert "overdue or due today" not in _board(client, pipeline)
+
+
+def test_restricting_a_pipeline_hides_it_from_the_next_page(client, auth, rep):
+    sales = make_pipeline("Sales", ["New"])
+    secret = make_pipeline("Key accounts", ["New"])
+    auth.login(rep)
+    assert ">Key accounts</a>" in _board(client, sales)
+    set_access(secret, restricted=True, members=[])
+    assert ">Key accounts</a>" not in _board(client, sales)
+    assert client.get(f"/boards/{secret.id}").status_code == 404
+    set_access(secret, restricted=True, members=[db.session.get(User, rep.id)])
+    assert ">Key accounts</a>" in _board(client, sales)
+    assert client.get(f"/boards/{secret.id}").status_code == 200
+
+
+def test_what_is_cached_for_one_user_is_not_shown_to_another(client, auth, admin):
+    pipeline = make_pipeline("Sales", ["New"])
+    ann, bob = make_user(name="Ann Rep"), make_user(name="Bob Rep")
+    make_opportunity(pipeline.stages[0], name="Ann's deal", owner=ann)
+    make_opportunity(pipeline.stages[0], name="Bob's deal", owner=bob)
+    empty = create_pipeline("Empty", [])
+    auth.login(ann)
+    mine = client.get(f"/boards/{pipeline.id}?mine=1").get_data(as_text=True)
+    assert "Ann&#39;s deal" in mine and "Bob&#39;s deal" not in mine
+    assert "Add stages" not in _board(client, empty)
+    auth.logout()
+    auth.login(bob)
+    mine = client.get(f"/boards/{pipeline.id}?mine=1").get_data(as_text=True)
+    assert "Bob&#39;s deal" in mine and "Ann&#39;s deal" not in mine
+    assert ">Bob Rep<" in mine and ">Ann Rep<" not in mine  # the user box is never cached for another
+    auth.logout()
+    auth.login(admin)
+    assert "Add stages" in _board(client, empty)
