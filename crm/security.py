@@ -20,7 +20,22 @@ login.session_protection = "strong"
 
 @login.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The user of this session, from a snapshot kept until the users table changes (crm/cache.py):
+    most pages then send no query at all. The snapshot is copied into this request's session
+    (merge without loading), so the user can be changed and saved as usual."""
+    if not user_id.isdigit():
+        return None
+    from crm import cache
+
+    snapshot = cache.cached(("user", int(user_id)), ("users",), lambda: _detached_user(int(user_id)))
+    return db.session.merge(snapshot, load=False) if snapshot is not None else None
+
+
+def _detached_user(user_id: int) -> User | None:
+    user = db.session.get(User, user_id)
+    if user is not None:
+        db.session.expunge(user)  # shared by the requests of this process: never attached again
+    return user
 
 
 @login.unauthorized_handler

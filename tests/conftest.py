@@ -141,6 +141,9 @@ def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
         _truncate(db)
         ensure_default_action_types()  # reference data the migration seeds in production
         redis_conn().flushdb()
+        from crm import cache
+
+        cache.clear()  # a new Redis starts new versions anyway; this keeps tests apart in memory too
         sink = request.getfixturevalue("smtp")
         sink.clear()
         if sink.controller is None:  # a test stopped it

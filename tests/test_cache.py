@@ -11,6 +11,7 @@ from crm.services.actions import close_action
 from crm.services.notes import post_note
 from crm.services.opportunities import move_opportunity, set_tags
 from crm.services.pipelines import create_pipeline, set_access
+from tests.conftest import PASSWORD
 from tests.factories import (
     make_account,
     make_action,
@@ -50,6 +51,25 @@ def test_an_unchanged_board_is_served_from_the_cache(client, auth, rep):
     assert _selects_of_cards(client, pipeline) == 0  # nothing changed: no card query at all
     move_opportunity(db.session.get(Opportunity, 1), pipeline.stages[1], actor=None)
     assert _selects_of_cards(client, pipeline) > 0
+
+
+def test_an_unchanged_board_sends_no_query_at_all(client, auth, rep):
+    pipeline = make_pipeline("Sales", ["New", "Won over"])
+    make_opportunity(pipeline.stages[0], name="Big deal")
+    auth.login(rep)
+    url = f"/boards/{pipeline.id}"
+    client.get(url)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert "Big deal" in html and statements == []  # the user, the badges, the board: all cached
 
 
 def test_every_kind_of_change_shows_at_once(client, auth, rep):
@@ -151,3 +171,32 @@ def test_what_is_cached_for_one_user_is_not_shown_to_another(client, auth, admin
     auth.logout()
     auth.login(admin)
     assert "Add stages" in _board(client, empty)
+
+
+def test_a_change_to_the_user_applies_on_their_next_request(client, auth, admin, app):
+    other = app.test_client()
+    other.post("/login", data={"email": admin.email, "password": PASSWORD})
+    assert other.get("/settings/users/").status_code == 200  # their user is cached now
+    demoted = make_user(role="admin")
+    auth.login(demoted)
+    assert client.get("/settings/users/").status_code == 200
+    data = {
+        "email": demoted.email,
+        "name": "Dee Moted",
+        "role": "rep",
+        "timezone": "Europe/Paris",
+        "locale": "",
+    }
+    data["active"] = "y"
+    assert other.post(f"/settings/users/{demoted.id}/edit", data=data).status_code == 302
+    assert client.get("/settings/users/").status_code == 403
+    assert ">Dee Moted<" in client.get("/agenda/").get_data(as_text=True)
+
+
+def test_a_user_changed_during_a_request_is_saved(client, auth, rep):
+    auth.login(rep)
+    assert client.get("/agenda/").status_code == 200  # their user is cached now
+    assert client.post("/language", data={"locale": "fr", "next": "/agenda/"}).status_code == 302
+    assert db.session.get(User, rep.id).locale == "fr"
+    assert "Agenda" in client.get("/agenda/").get_data(as_text=True)
+    assert 'lang="fr"' in client.get("/agenda/").get_data(as_text=True)
