@@ -39,11 +39,3 @@ def counts() -> tuple[int, int]:
         key = ("badges", user.id, today_for(user))
         g.crm_badges = cache.cached(key, ("actions", "notifications"), lambda: _count(user))
     return g.crm_badges  # type: ignore[no-any-return]
-
-
-def agenda_due() -> int:
-    return counts()[0]
-
-
-def notif_unread() -> int:
-    return counts()[1]

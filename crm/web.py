@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from crm import badges, cache
+from crm import cache, chrome
 from crm.extensions import htmx
 from crm.labels import labels
 
@@ -269,8 +269,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_exact"] = money_exact
     app.jinja_env.filters["mentions"] = mentions
-    app.jinja_env.globals["agenda_due"] = badges.agenda_due
-    app.jinja_env.globals["notif_unread"] = badges.notif_unread
+    app.jinja_env.globals["topbar"] = chrome.topbar
     app.jinja_env.filters["isodate"] = isodate
     app.jinja_env.filters["isodatetime"] = isodatetime
     app.jinja_env.globals["steps_icon"] = _step_icon

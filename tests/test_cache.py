@@ -200,3 +200,21 @@ def test_a_user_changed_during_a_request_is_saved(client, auth, rep):
     assert db.session.get(User, rep.id).locale == "fr"
     assert "Agenda" in client.get("/agenda/").get_data(as_text=True)
     assert 'lang="fr"' in client.get("/agenda/").get_data(as_text=True)
+
+
+def test_the_top_bar_is_shared_but_its_token_path_and_section_are_this_pages(client, auth, rep):
+    import re
+
+    auth.login(rep)
+    agenda = client.get("/agenda/?week=1").get_data(as_text=True)
+    assert re.search(r'href="/agenda/" class="active">Agenda', agenda)
+    assert 'name="next" value="/agenda/?week=1"' in agenda
+    accounts = client.get("/accounts/").get_data(as_text=True)
+    assert re.search(r'href="/accounts/" class="active">Accounts', accounts)
+    assert 'class="active">Agenda' not in accounts and 'name="next" value="/accounts/?"' in accounts
+    token = re.search(r'name="csrf_token" value="([^"]+)"', accounts).group(1)  # type: ignore[union-attr]
+    assert "\x00" not in accounts and token == re.search(
+        r'name="csrf-token" content="([^"]+)"', accounts
+    ).group(1)  # type: ignore[union-attr]
+    assert client.post("/logout", data={"csrf_token": token}, csrf=False).status_code == 302
+    assert client.get("/accounts/").status_code == 302  # logged out: the token was good
