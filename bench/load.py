@@ -4,8 +4,8 @@
 
 The web process is the Procfile's gunicorn (2 workers × 4 threads, as on the dyno) on loopback;
 locust drives it from its own process (think time 1–3 s per user). Also measured: the HTTP floor
-(an empty Flask page behind the same gunicorn set-up, one request at a time) and the board on
-its own, one request at a time, and the memory (RSS) of the web and worker processes.
+(an empty Flask page behind the same gunicorn set-up) against the board on its own, one request
+at a time, taking turns (300 each), and the memory (RSS) of the web and worker processes.
 Usage: .venv/bin/python bench/load.py [--users 50 --minutes 2 --emails 10000]
 Needs locust: .venv/bin/pip install -r bench/requirements.txt (make bench does it).
 """
@@ -56,14 +56,18 @@ def wait_http(url: str, seconds: float = 30) -> None:
             time.sleep(0.2)
 
 
-def sequential_ms(opener: urllib.request.OpenerDirector, url: str, runs: int) -> list[float]:
-    for _ in range(3):
-        opener.open(url).read()
-    samples = []
+def interleaved_ms(targets: list[tuple[urllib.request.OpenerDirector, str]], runs: int) -> list[list[float]]:
+    """Each target requested `runs` times, one request at a time, taking turns: a moment when the
+    machine is busier weighs on every target alike, so their ratio holds from run to run."""
+    for opener, url in targets:
+        for _ in range(5):
+            opener.open(url).read()
+    samples: list[list[float]] = [[] for _ in targets]
     for _ in range(runs):
-        started = time.perf_counter()
-        opener.open(url).read()
-        samples.append((time.perf_counter() - started) * 1000)
+        for (opener, url), times in zip(targets, samples, strict=True):
+            started = time.perf_counter()
+            opener.open(url).read()
+            times.append((time.perf_counter() - started) * 1000)
     return samples
 
 
@@ -104,9 +108,13 @@ def main() -> None:
         base = f"http://127.0.0.1:{web_port}"
         wait_http(f"{base}/login")
         wait_http(f"http://127.0.0.1:{empty_port}/")
-        plain = urllib.request.build_opener()
-        floor = sequential_ms(plain, f"http://127.0.0.1:{empty_port}/", 200)
-        alone = sequential_ms(logged_in(base), f"{base}/boards/{pipeline_id}", 30)
+        floor, alone = interleaved_ms(
+            [
+                (urllib.request.build_opener(), f"http://127.0.0.1:{empty_port}/"),
+                (logged_in(base), f"{base}/boards/{pipeline_id}"),
+            ],
+            300,
+        )
         empty.terminate()
 
         enqueue_mail(queue_rows(args.emails))
