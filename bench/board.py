@@ -98,16 +98,22 @@ def main() -> None:
         empty_client = empty.test_client()
         floor = timed(lambda: empty_client.get("/"), args.runs * 10)
 
-        queries: list[str] = []
-
-        def record(*args: object) -> None:
-            queries.append(str(args[2]))
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        assert client.get(f"/boards/{pipeline_id}").status_code == 200
-        event.remove(db.engine, "before_cursor_execute", record)
-        count = len(queries)
         from crm import cache
+
+        def count_queries() -> int:
+            queries: list[str] = []
+
+            def record(*args: object) -> None:
+                queries.append(str(args[2]))
+
+            event.listen(db.engine, "before_cursor_execute", record)
+            assert client.get(f"/boards/{pipeline_id}").status_code == 200
+            event.remove(db.engine, "before_cursor_execute", record)
+            return len(queries)
+
+        cache.clear()
+        count = count_queries()
+        cached_count = count_queries()
 
         def cold() -> None:  # what the first rep to look after a change waits for
             cache.clear()
@@ -137,14 +143,21 @@ def main() -> None:
         print(f"  empty Flask page      {summary(floor)}")
         print(f"  board render, cold    {summary(board_cold)}   budget: median ≤ 150 ms")
         print(f"  board render, cached  {summary(board)}   (no change since the last render)")
-        print(f"  board SQL queries     {count} (constant: the tests assert it does not grow with cards)")
+        print(
+            f"  board SQL queries     {count} cold (constant: the tests assert it does not grow with cards)"
+        )
+        print(f"                        {cached_count} cached (the user, the badges and the board unchanged)")
         print(f"  stage move            {summary(move_samples)}   budget: median ≤ 30 ms")
-        print(f"  board / empty page    {statistics.median(board) / statistics.median(floor):.0f}x (cached)")
+        ratio = statistics.median(board) / statistics.median(floor)
+        print(
+            f"  board / empty page    {ratio:.0f}x in-process, cached (the ≤ 5x budget is read over HTTP: load.py)"
+        )
         emit(
             board_ms=statistics.median(board_cold),
             board_p95_ms=percentile(board_cold, 95),
             board_cached_ms=statistics.median(board),
             board_queries=count,
+            board_cached_queries=cached_count,
             move_ms=statistics.median(move_samples),
             move_p95_ms=percentile(move_samples, 95),
             empty_page_ms=statistics.median(floor),
