@@ -3,11 +3,18 @@
 Each watched table has a version: a random token in Redis, replaced after every commit that wrote
 to the table, from any process (web or worker). A fragment is cached with the versions of the
 tables it was read from, and served only while those versions are current, so a page never shows
-data older than the last commit it could see. A web request reads every version in one round-trip,
-before its first query (`load_versions`). Were a replacement lost (Redis away at that moment), a
-fragment still lives at most TTL seconds; without Redis nothing is cached.
+data older than the last commit it could see. A request reads every version in one round-trip, at
+its first use of the cache and before that fragment's queries: whatever the fragment then reads is
+at least as new as those versions (SQLite reads outside a transaction until the first write, and
+PostgreSQL's READ COMMITTED sees each statement's latest commit).
 
-Writes that bypass the ORM session (raw SQL on a connection) are not seen: they wait out the TTL.
+What is not cached: a fragment built while the session holds writes not yet committed. Writes
+inside a savepoint count when the outer transaction commits. Columns that no fragment shows
+(`IGNORED_COLUMNS`: login counters, password hash, timestamps) move no version, so failed logins
+do not empty the caches. Writes that bypass the ORM session (raw SQL on a connection) are not
+seen: they wait out the TTL. Were a version's replacement lost (Redis away at that moment), a
+fragment still lives at most TTL seconds (or the shorter ttl its caller gives). Without Redis
+nothing is cached, and after a failure Redis is left alone for DOWN_PAUSE seconds.
 """
 
 from __future__ import annotations
@@ -42,17 +49,25 @@ WATCHED = (
 )
 PREFIX = "crm:version:"
 TTL = 60.0
+DOWN_PAUSE = 5.0
+IGNORED_COLUMNS = frozenset({"failed_logins", "locked_until", "password_hash", "updated_at"})
 MAX_CHARS = 8_000_000  # about 32 boards of 2,000 cards per web process; small entries count 1,000
 _DIRTY = "crm_cache_dirty"
 _entries: OrderedDict[Hashable, tuple[tuple[str, ...], float, int, Any]] = OrderedDict()
 _weight = 0
 _lock = threading.Lock()
+_down_until = 0.0  # Redis failed: no caching until then
 
 
 def _redis():  # type: ignore[no-untyped-def]
     from automation.queues import redis_conn
 
     return redis_conn()
+
+
+def _redis_failed() -> None:
+    global _down_until
+    _down_until = time.monotonic() + DOWN_PAUSE
 
 
 def _tables_of(obj: object) -> Iterable[str]:
@@ -64,11 +79,18 @@ def _tables_of(obj: object) -> Iterable[str]:
     return chain((t.name for t in mapper.tables), links)  # type: ignore[attr-defined]
 
 
+def _changed(obj: object) -> bool:
+    """Whether a flushed dirty object changed anything a fragment could show."""
+    return any(attr.history.has_changes() for attr in inspect(obj).attrs if attr.key not in IGNORED_COLUMNS)
+
+
 @sa_event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _ctx: Any) -> None:
     dirty = session.info.setdefault(_DIRTY, set())
-    for obj in chain(session.new, session.dirty, session.deleted):
-        dirty.update(t for t in _tables_of(obj) if t in WATCHED)
+    for obj in chain(session.new, session.deleted, session.dirty):
+        tables = [t for t in _tables_of(obj) if t in WATCHED and t not in dirty]
+        if tables and (obj not in session.dirty or _changed(obj)):
+            dirty.update(tables)
 
 
 @sa_event.listens_for(Session, "do_orm_execute")
@@ -82,6 +104,8 @@ def _executed(state: ORMExecuteState) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer commit decides
+        return
     tables = session.info.pop(_DIRTY, None)
     if tables and has_request_context():
         g.pop("crm_versions", None)  # read them again, after this commit
@@ -91,16 +115,21 @@ def _committed(session: Session) -> None:
             for table in tables:
                 pipe.set(PREFIX + table, secrets.token_hex(8))
             pipe.execute()
-        except Exception:  # Redis away: entries expire after TTL
+        except Exception:  # Redis away: entries expire after their TTL
+            clear()  # this process at least forgets what may now be stale
+            _redis_failed()
             log.warning("could not move the versions of %s on", sorted(tables), exc_info=True)
 
 
 @sa_event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
-    session.info.pop(_DIRTY, None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the outer writes
+        session.info.pop(_DIRTY, None)
 
 
 def _read_versions() -> dict[str, str] | None:
+    if time.monotonic() < _down_until:
+        return None
     try:
         conn = _redis()
         tokens = conn.mget([PREFIX + t for t in WATCHED])
@@ -115,25 +144,29 @@ def _read_versions() -> dict[str, str] | None:
             return None
         return {t: token.decode() for t, token in zip(WATCHED, tokens, strict=True)}
     except Exception:
+        _redis_failed()
+        log.warning("no cache: Redis cannot be read", exc_info=True)
         return None
 
 
-def load_versions() -> None:
-    """Read the versions for this request; called before its first query, so that nothing it
-    reads from the database can be older than the versions it caches under."""
-    g.crm_versions = _read_versions()
-
-
 def _versions() -> dict[str, str] | None:
+    """The versions, read once per request (again after a commit of the request)."""
     if not has_request_context():
         return _read_versions()
     if "crm_versions" not in g:
-        load_versions()
+        g.crm_versions = _read_versions()
     return g.crm_versions  # type: ignore[no-any-return]
 
 
-def cached(key: Hashable, tables: Iterable[str], build: Callable[[], T]) -> T:
-    """`build()` once, then again only after a commit to one of `tables` (or TTL seconds)."""
+def _uncommitted() -> bool:
+    from crm.extensions import db
+
+    session = db.session()
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_DIRTY))
+
+
+def cached(key: Hashable, tables: Iterable[str], build: Callable[[], T], ttl: float = TTL) -> T:
+    """`build()` once, then again only after a commit to one of `tables` (or `ttl` seconds)."""
     versions = _versions()
     if versions is None:
         return build()
@@ -141,11 +174,12 @@ def cached(key: Hashable, tables: Iterable[str], build: Callable[[], T]) -> T:
     now = time.monotonic()
     with _lock:
         hit = _entries.get(key)
-        if hit is not None and hit[0] == current and now - hit[1] < TTL:
+        if hit is not None and hit[0] == current and now - hit[1] < ttl:
             _entries.move_to_end(key)
             return hit[3]  # type: ignore[no-any-return]
     value = build()
-    _store(key, (current, now, len(value) if isinstance(value, str) else 1000, value))
+    if not _uncommitted():  # what this session has not committed must not reach anyone else
+        _store(key, (current, now, len(value) if isinstance(value, str) else 1000, value))
     return value
 
 
@@ -160,7 +194,9 @@ def _store(key: Hashable, entry: tuple[tuple[str, ...], float, int, Any]) -> Non
 
 
 def clear() -> None:
-    global _weight
+    """Forget every fragment (and a recent Redis failure)."""
+    global _weight, _down_until
     with _lock:
         _entries.clear()
         _weight = 0
+        _down_until = 0.0

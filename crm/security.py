@@ -16,6 +16,7 @@ login.login_view = "auth.login"
 login.login_message = _l("Please log in to see this page.")
 login.login_message_category = "info"
 login.session_protection = "strong"
+USER_TTL = 5.0
 
 
 @login.user_loader
@@ -27,7 +28,11 @@ def _load_user(user_id: str) -> User | None:
         return None
     from crm import cache
 
-    snapshot = cache.cached(("user", int(user_id)), ("users",), lambda: _detached_user(int(user_id)))
+    # A short ttl besides the version: were a version's move lost (Redis away just then), a
+    # deactivation or a role change still applies within seconds.
+    snapshot = cache.cached(
+        ("user", int(user_id)), ("users",), lambda: _detached_user(int(user_id)), ttl=USER_TTL
+    )
     return db.session.merge(snapshot, load=False) if snapshot is not None else None
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from crm import cache, chrome
+from crm import chrome
 from crm.extensions import htmx
 from crm.labels import labels
 
@@ -254,15 +254,9 @@ def _refuse_nul() -> None:
         abort(400)
 
 
-def _load_versions() -> None:
-    if request.method in ("GET", "HEAD") and request.endpoint != "static":
-        cache.load_versions()  # before the first query of the request (crm/cache.py)
-
-
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     app.before_request(_refuse_nul)
-    app.before_request(_load_versions)
     # Unhandled exceptions reach this handler too, as InternalServerError.
     app.register_error_handler(HTTPException, _error)
     app.register_error_handler(OperationalError, _database_down)

@@ -218,3 +218,80 @@ def test_the_top_bar_is_shared_but_its_token_path_and_section_are_this_pages(cli
     ).group(1)  # type: ignore[union-attr]
     assert client.post("/logout", data={"csrf_token": token}, csrf=False).status_code == 302
     assert client.get("/accounts/").status_code == 302  # logged out: the token was good
+
+
+def _versions() -> dict[str, str]:
+    from crm import cache
+
+    versions = cache._read_versions()
+    assert versions is not None
+    return versions
+
+
+def test_a_version_moves_when_the_outer_transaction_commits_not_at_a_savepoint(app):
+    from sqlalchemy.orm import Session
+
+    account = make_account(name="Acme")
+    before = _versions()["accounts"]
+    with Session(db.engine) as other:  # another request or the worker
+        other.get_one(Account, account.id).name = "Acme Two"
+        other.flush()
+        with other.begin_nested():  # released: still part of the outer transaction
+            other.get_one(Account, account.id).name = "Acme Three"
+        assert _versions()["accounts"] == before  # nothing committed yet
+        nested = other.begin_nested()
+        other.add(Account(name="Ghost"))
+        other.flush()
+        nested.rollback()  # undoes the savepoint only: the outer rename stands
+        other.commit()
+    assert _versions()["accounts"] != before
+
+
+def test_failed_logins_leave_the_caches_alone(client, auth, rep, app):
+    pipeline = make_pipeline("Sales", ["New"])
+    auth.login(rep)
+    _board(client, pipeline)
+    before = _versions()["users"]
+    stranger = app.test_client()
+    for _ in range(3):
+        assert stranger.post("/login", data={"email": rep.email, "password": "wrong"}).status_code != 302
+    assert _versions()["users"] == before  # a login counter is on no page
+    db.session.get_one(User, rep.id).name = "Renamed Rep"
+    db.session.commit()
+    assert _versions()["users"] != before
+
+
+def test_what_a_session_has_not_committed_is_never_cached(app):
+    from crm import cache
+
+    account = make_account(name="Acme")
+    builds: list[str] = []
+
+    def build() -> str:
+        builds.append(name := db.session.get_one(Account, account.id).name)
+        return name
+
+    db.session.get_one(Account, account.id).name = "Not saved"  # flushed by the build's query
+    assert cache.cached(("test",), ("accounts",), build) == "Not saved"
+    db.session.rollback()
+    assert cache.cached(("test",), ("accounts",), build) == "Acme"  # built again: nothing kept
+    assert cache.cached(("test",), ("accounts",), build) == "Acme"  # kept this time
+    assert builds == ["Not saved", "Acme"]
+
+
+def test_without_redis_every_page_is_built_fresh(client, auth, rep, redis_server):
+    pipeline = make_pipeline("Sales", ["New"])
+    account = make_account(name="Acme")
+    make_opportunity(pipeline.stages[0], name="Big deal", account=account)
+    auth.login(rep)
+    assert "Acme" in _board(client, pipeline)  # cached
+    redis_server.stop()
+    try:
+        db.session.get_one(Account, account.id).name = "Acme Renamed"
+        db.session.commit()  # its version cannot move: this process forgets its fragments
+        assert "Acme Renamed" in _board(client, pipeline)
+        db.session.get_one(Account, account.id).name = "Acme Again"
+        db.session.commit()
+        assert "Acme Again" in _board(client, pipeline)
+    finally:
+        redis_server.start()

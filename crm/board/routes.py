@@ -88,6 +88,7 @@ def show(pipeline_id: int) -> Response:
         tuple(sorted(filters.items())),
         current_user.is_admin,
         visible,
+        request.script_root,
     )
     section = cache.cached(key, BOARD_TABLES, lambda: _section_html(pipeline_id, visible, flt, filters))
     return render("board/show.html", block="board", pipeline_name=name, section=section)
