@@ -8,23 +8,19 @@ from __future__ import annotations
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crm import cache
 from crm.extensions import db
-from crm.models import Action, Notification, User
+from crm.models import User
 
 
 def _count(user: User) -> tuple[int, int]:
-    from crm.agenda.routes import today_for
+    from crm.agenda.routes import due_count_query
+    from crm.services.notes import unread_count_query
 
-    due = select(func.count(Action.id)).where(
-        Action.assignee_id == user.id, Action.closed_at.is_(None), Action.due_date <= today_for(user)
-    )
-    unread = select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)
-    )
-    row = db.session.execute(select(due.scalar_subquery(), unread.scalar_subquery())).one()
+    due, unread = due_count_query(user).scalar_subquery(), unread_count_query(user).scalar_subquery()
+    row = db.session.execute(select(due, unread)).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 

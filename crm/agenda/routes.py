@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, request
 from flask_babel import format_date
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -29,16 +29,15 @@ def today_for(user: User) -> date:
     return datetime.now(ZoneInfo(user.timezone)).date()
 
 
-def due_count(user: User) -> int:
-    """Overdue and today's open actions: the badge in the navigation."""
-    return (
-        db.session.scalar(
-            select(func.count(Action.id)).where(
-                Action.assignee_id == user.id, Action.closed_at.is_(None), Action.due_date <= today_for(user)
-            )
-        )
-        or 0
+def due_count_query(user: User) -> Select[tuple[int]]:
+    """How many open actions of `user` are overdue or due today: the badge in the navigation."""
+    return select(func.count(Action.id)).where(
+        Action.assignee_id == user.id, Action.closed_at.is_(None), Action.due_date <= today_for(user)
     )
+
+
+def due_count(user: User) -> int:
+    return db.session.scalar(due_count_query(user)) or 0
 
 
 def _person() -> User:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from crm.extensions import db
 from crm.models import FeedEntry, Notification, Opportunity, User
@@ -61,12 +61,11 @@ def post_note(
     return entry
 
 
-def unread_count(user: User) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+def unread_count_query(user: User) -> Select[tuple[int]]:
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
     )
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(unread_count_query(user)) or 0
