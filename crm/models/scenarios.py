@@ -35,6 +35,9 @@ class ScenarioStep(db.Model):
 
     __tablename__ = "scenario_steps"
     __table_args__ = (Index("ix_scenario_steps_path", "scenario_id", "parent_id", "branch", "position"),)
+    # An If step's branches go with it by the database's ON DELETE CASCADE; when the session deletes
+    # them in the same flush, its own DELETE finds them already gone. That is expected, not a race.
+    __mapper_args__ = {"confirm_deleted_rows": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), nullable=False)
