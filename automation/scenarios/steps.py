@@ -108,7 +108,7 @@ class PauseStep(StepKind):
     name = lazy_pgettext("scenario step", "Pause")
     default_label = lazy_pgettext("scenario step", "Pause")
     form = PauseStepForm
-    icon = "⏱"
+    icon = "◷"  # in DejaVu Sans and Segoe UI Symbol; ⏱ shows as a box where no emoji font is installed
 
     def config_from(self, form: Any) -> dict[str, Any]:
         return {
@@ -153,7 +153,7 @@ class IfStep(StepKind):
     name = _l("If")
     default_label = _l("Condition")
     form = IfStepForm
-    icon = "⑂"
+    icon = "⋔"
 
     def config_from(self, form: Any) -> dict[str, Any]:
         return conditions.config_from(form)
