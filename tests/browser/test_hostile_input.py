@@ -152,11 +152,7 @@ class Watch:
                     assert result["bad"] == [], (self.page.url, frame.url, result["bad"])
                     texts.append(result["text"])
             except PlaywrightError as error:
-                if (
-                    "closed" not in str(error)
-                    and "detached" not in str(error)
-                    and "destroyed" not in str(error)
-                ):
+                if not any(word in str(error) for word in ("closed", "detached", "destroyed")):
                     raise
                 self.page.wait_for_timeout(100)
                 continue
