@@ -68,6 +68,22 @@ def test_edit_inline_saves_and_records_what_changed(client, auth, rep):
     assert events == ["opportunity_created", "opportunity_updated", "tag_added", "tag_added"]
 
 
+def test_edit_with_unchanged_tags_is_saved(client, auth, rep):
+    """"Saved." means committed: a new name with the same tags used to be answered "Saved." and lost."""
+    opp = make_opportunity(make_pipeline().stages[0], name="Old name", amount=100, tags=["VIP"])
+    auth.login(rep)
+    for htmx, name in ((True, "New name"), (False, "Newer name")):
+        response = client.post(
+            f"/opportunities/{opp.id}/edit",
+            data={"name": name, "amount": "100", "owner_id": rep.id, "tags": "VIP"},
+            htmx=htmx,
+        )
+        assert response.status_code in (200, 302), response.status_code
+        db.session.rollback()  # forget anything not committed by the request
+        assert db.session.get(Opportunity, opp.id).name == name
+        assert name in client.get(f"/opportunities/{opp.id}").get_data(as_text=True)
+
+
 def test_invalid_edit_changes_nothing(client, auth, rep):
     pipeline = make_pipeline()
     opp = make_opportunity(pipeline.stages[0], name="Keep me", amount=100)

@@ -133,6 +133,8 @@ def unenroll(
     person = resolve_person(person)
     enrollment = live_enrollment(scenario, person)
     if enrollment is None:
+        if commit:
+            db.session.commit()
         return False
     finish(enrollment, "removed", reason)
     timeline(enrollment, enrollment.current_step, "removed", reason=reason, by=actor.name if actor else None)

@@ -202,7 +202,8 @@ def edit(opportunity_id: int) -> Response:
     if form.validate_on_submit():
         try:
             update_opportunity(opp, actor=current_user, commit=False, **_fields(form))
-            set_tags(opp, tag_list(form.tags.data), actor=current_user)
+            set_tags(opp, tag_list(form.tags.data), actor=current_user, commit=False)
+            db.session.commit()
         except ServiceError as err:
             db.session.rollback()
             return refused(str(err.message), err.status)

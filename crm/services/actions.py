@@ -93,6 +93,7 @@ def update_action(action: Action, *, actor: User, **values: object) -> None:
 def close_action(action: Action, *, actor: User | None, depth: int = 0, commit: bool = True) -> bool:
     """Close an open action (False when it was already closed)."""
     if action.closed_at is not None:
+        _finish(commit)
         return False
     action.closed_at = utcnow()
     action.closed_by_id = actor.id if actor else None

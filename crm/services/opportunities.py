@@ -1,4 +1,7 @@
-"""Every change to an opportunity: the change, a feed entry and a domain event, in one transaction."""
+"""Every change to an opportunity: the change, a feed entry and a domain event, in one transaction.
+
+Each service ends the same way on every path, early returns included: with commit=True it commits
+(what the caller changed before, in the same transaction, too), else it only flushes."""
 
 from __future__ import annotations
 
@@ -77,6 +80,7 @@ def move_opportunity(
             _("Someone moved this opportunity to “%(stage)s” meanwhile.", stage=opp.stage.name)
         )
     if stage.id == opp.stage_id:
+        _finish(commit)
         return False
     before = opp.stage
     opp.stage_id = stage.id
@@ -109,6 +113,7 @@ def set_result(
     if result not in RESULTS:
         raise ServiceError(_("Unknown result."), 422)
     if result == opp.result:
+        _finish(commit)
         return False
     before = opp.result
     opp.result = result
@@ -161,6 +166,7 @@ def set_tags(
     after = {t.name for t in wanted}
     added, removed = sorted(after - before), sorted(before - after)
     if not added and not removed:
+        _finish(commit)  # the caller's other changes of this transaction are saved all the same
         return [], []
     opp.tags = wanted
     feed(opp, "tags_changed", actor, added=added, removed=removed)

@@ -60,6 +60,8 @@ def add_tag(
         raise ServiceError(_("A tag needs a name."), 422)
     names = [t.name for t in opportunity.tags]
     if name.lower() in {n.lower() for n in names}:
+        if commit:
+            db.session.commit()
         return False
     set_tags(opportunity, [*names, name], actor=actor, depth=depth, commit=commit)
     return True
