@@ -139,6 +139,19 @@ def test_a_rep_cannot_close_someone_elses_action(client, auth, rep):
     assert db.session.get(Action, action.id).closed_at is None
 
 
+def test_a_rep_reads_the_actions_of_opportunities_they_see_and_no_one_elses(client, auth, rep):
+    colleague = make_user()
+    opp = make_opportunity(make_pipeline().stages[0], name="Shared deal")
+    on_deal = make_action(colleague, title="Demo for the shared deal", opportunity=opp)
+    private = make_action(colleague, title="Dentist")
+    auth.login(rep)
+    assert "Demo for the shared deal" in client.get(f"/actions/{on_deal.id}").get_data(as_text=True)
+    refused = client.get(f"/actions/{private.id}")
+    assert refused.status_code == 403 and "Dentist" not in refused.get_data(as_text=True)
+    assert client.get(f"/actions/{on_deal.id}/edit").status_code == 403
+    assert client.get("/actions/987654").status_code == 404
+
+
 def test_action_types_settings(client, auth, admin):
     auth.login(admin)
     client.post("/settings/action-types", data={"name": "Demo"}, htmx=True)

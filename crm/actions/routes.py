@@ -15,7 +15,7 @@ from crm.forms import optional_int, user_choices
 from crm.models import Action, ActionType, User
 from crm.security import protect
 from crm.services import ServiceError
-from crm.services.access import opportunity_or_404
+from crm.services.access import can_see, opportunity_or_404
 from crm.services.actions import close_action, create_action, reopen_action, update_action
 from crm.web import refused, render, toast
 
@@ -34,9 +34,25 @@ def _form(action: Action | None = None) -> ActionForm:
     return form
 
 
-def _may_edit(action: Action) -> None:
-    if not (current_user.is_admin or current_user.id in (action.assignee_id, action.created_by_id)):
+def _mine(action: Action) -> bool:
+    return current_user.is_admin or current_user.id in (action.assignee_id, action.created_by_id)
+
+
+def _action(action_id: int, *, edit: bool) -> Action:
+    """The action, if the current user may read it (edit=False) or change it (edit=True).
+
+    Its assignee, its author and admins may do both; anyone who sees its opportunity may read it
+    (the opportunity page lists them). An action on a hidden opportunity answers 404, as the
+    opportunity does; someone else's action, 403."""
+    action = db.get_or_404(Action, action_id)
+    if _mine(action):
+        return action
+    opportunity = action.opportunity
+    if opportunity is not None and not can_see(current_user, opportunity.pipeline):
+        abort(404)
+    if edit or opportunity is None:
         abort(403)
+    return action
 
 
 def _done(message: str, action: Action) -> Response:
@@ -76,8 +92,7 @@ def create() -> Response:
 
 @bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
 def edit(action_id: int) -> Response:
-    action = db.get_or_404(Action, action_id)
-    _may_edit(action)
+    action = _action(action_id, edit=True)
     form = _form(action)
     if form.validate_on_submit():
         update_action(
@@ -99,13 +114,12 @@ def edit(action_id: int) -> Response:
 
 @bp.get("/<int:action_id>")
 def row(action_id: int) -> Response:
-    return render("actions/_row.html", action=db.get_or_404(Action, action_id), today=today_for(current_user))
+    return render("actions/_row.html", action=_action(action_id, edit=False), today=today_for(current_user))
 
 
 @bp.post("/<int:action_id>/close")
 def close(action_id: int) -> Response:
-    action = db.get_or_404(Action, action_id)
-    _may_edit(action)
+    action = _action(action_id, edit=True)
     try:
         close_action(action, actor=current_user)
     except ServiceError as err:
@@ -115,7 +129,6 @@ def close(action_id: int) -> Response:
 
 @bp.post("/<int:action_id>/reopen")
 def reopen(action_id: int) -> Response:
-    action = db.get_or_404(Action, action_id)
-    _may_edit(action)
+    action = _action(action_id, edit=True)
     reopen_action(action, actor=current_user)
     return _done(_("Action reopened."), action)
