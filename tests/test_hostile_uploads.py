@@ -153,6 +153,25 @@ def test_a_genuine_image_is_accepted_and_served_inline_with_its_own_type(client,
     assert client.get(f"/files/{upload.id}/other.png").status_code == 404
 
 
+def test_a_file_is_served_only_to_those_who_may_see_what_owns_it(client, auth, admin, rep):  # type: ignore[no-untyped-def]
+    """Template files are company material reps send; a file not attached to anything yet is its
+    uploader's (and admins'); anyone else gets 404, as for a hidden record."""
+    template = make_template()
+    auth.login(admin)
+    _upload(client, f"/settings/templates/{template.id}/attachments", "terms.pdf", PDF)
+    _upload(client, IMAGES, "in-body.png", PNG)
+    _upload(client, IMAGES, "draft.png", PNG)
+    files = {u.filename: u for u in db.session.scalars(select(Upload))}
+    body = files["in-body.png"]
+    template.body_html = f'<p>Hi</p><img src="/files/{body.id}/in-body.png">'
+    db.session.commit()
+    auth.logout()
+    auth.login(rep)
+    for name in ("terms.pdf", "in-body.png"):
+        assert client.get(f"/files/{files[name].id}/{name}").status_code == 200, name
+    assert client.get(f"/files/{files['draft.png'].id}/draft.png").status_code == 404
+
+
 def test_text_with_markup_is_only_ever_a_text_download(client, auth, admin):  # type: ignore[no-untyped-def]
     """A .txt or .csv holding HTML is accepted (it is text) but never rendered by the browser."""
     template = make_template()

@@ -7,8 +7,8 @@ import pytest
 from crm.extensions import db
 from crm.models import Action, Opportunity, Pipeline
 from crm.services.pipelines import set_access
-from crm.services.quotes import create_quote
-from tests.factories import make_account, make_contact, make_opportunity, make_pipeline, make_user
+from crm.services.quotes import create_quote, store_pdf
+from tests.factories import make_account, make_action, make_contact, make_opportunity, make_pipeline, make_user
 from tests.test_route_walk import RULES, _url
 
 
@@ -26,6 +26,9 @@ def hidden(app, admin):  # type: ignore[no-untyped-def]
     )
     secret_opp = make_opportunity(secret.stages[0], name="Secret deal", account=account, contact=contact)
     quote = create_quote(secret_opp, actor=admin)
+    action = make_action(member, actor=admin, title="Call about the Secret deal", opportunity=secret_opp)
+    pdf = store_pdf(quote, b"%PDF-1.4 Secret deal")  # as sending the quote keeps it
+    db.session.commit()
     return {
         "open": open_pipeline,
         "secret": secret,
@@ -35,6 +38,8 @@ def hidden(app, admin):  # type: ignore[no-untyped-def]
         "visible_opp": visible_opp,
         "secret_opp": secret_opp,
         "quote": quote,
+        "action": action,
+        "pdf": pdf,
     }
 
 
@@ -44,13 +49,16 @@ def _ids(h: dict) -> dict[str, int]:  # type: ignore[type-arg]
         "stage_id": h["secret"].stages[0].id,
         "opportunity_id": h["secret_opp"].id,
         "quote_id": h["quote"].id,
+        "action_id": h["action"].id,
+        "upload_id": h["pdf"].id,
+        "<path:name>": h["pdf"].filename,
     }
 
 
 def _fill(rule, ids: dict[str, int]) -> str:  # type: ignore[no-untyped-def]
     url = rule.rule
     for name, value in ids.items():
-        url = url.replace(f"<int:{name}>", str(value))
+        url = url.replace(name if name.startswith("<") else f"<int:{name}>", str(value))
     return _url(type("R", (), {"rule": url})())
 
 
@@ -58,7 +66,9 @@ HIDDEN_RULES = [
     r
     for r in RULES
     if not r.rule.startswith("/settings/")
-    and any(f"<int:{n}>" in r.rule for n in ("pipeline_id", "opportunity_id", "quote_id"))
+    and any(
+        f"<int:{n}>" in r.rule for n in ("pipeline_id", "opportunity_id", "quote_id", "action_id", "upload_id")
+    )
 ]
 
 
@@ -68,6 +78,8 @@ def test_the_walk_reaches_boards_opportunities_and_quotes():
         "/boards/<int:pipeline_id>",
         "/opportunities/<int:opportunity_id>",
         "/quotes/<int:quote_id>",
+        "/actions/<int:action_id>",
+        "/files/<int:upload_id>/<path:name>",
     } <= paths
     assert len(HIDDEN_RULES) >= 15
 
@@ -116,6 +128,9 @@ def test_the_member_and_admins_see_it(client, auth, admin, hidden):
         assert client.get(f"/opportunities/{hidden['secret_opp'].id}").status_code == 200
         assert client.get(f"/quotes/{hidden['quote'].id}").status_code == 200
         assert "Secret deal" in client.get(f"/contacts/{hidden['contact'].id}").get_data(as_text=True)
+        pdf = client.get(f"/files/{hidden['pdf'].id}/{hidden['pdf'].filename}")
+        assert pdf.status_code == 200 and pdf.data == b"%PDF-1.4 Secret deal"
+        assert "Secret deal" in client.get(f"/actions/{hidden['action'].id}").get_data(as_text=True)
         auth.logout()
 
 

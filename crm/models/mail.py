@@ -45,6 +45,10 @@ class Upload(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A file that belongs to an opportunity (a sent quote's PDF) is read by whoever sees it.
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="SET NULL"), index=True
+    )
 
     @property
     def is_image(self) -> bool:

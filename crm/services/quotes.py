@@ -69,7 +69,11 @@ def store_pdf(quote: Quote, data: bytes) -> Upload:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     upload = Upload(
-        filename=f"{quote.number}.pdf", content_type="application/pdf", size=len(data), sha256=sha
+        filename=f"{quote.number}.pdf",
+        content_type="application/pdf",
+        size=len(data),
+        sha256=sha,
+        opportunity_id=quote.opportunity_id,
     )
     db.session.add(upload)
     db.session.flush()
