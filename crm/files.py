@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.models import EmailTemplate, Opportunity, Upload, User, template_attachments
-from crm.services.access import can_see
 from crm.security import protect
+from crm.services.access import can_see
 from crm.uploads import read_upload
 
 bp = protect(Blueprint("files", __name__, url_prefix="/files"))

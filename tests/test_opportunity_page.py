@@ -69,7 +69,7 @@ def test_edit_inline_saves_and_records_what_changed(client, auth, rep):
 
 
 def test_edit_with_unchanged_tags_is_saved(client, auth, rep):
-    """"Saved." means committed: a new name with the same tags used to be answered "Saved." and lost."""
+    """ "Saved." means committed: a new name with the same tags used to be answered "Saved." and lost."""
     opp = make_opportunity(make_pipeline().stages[0], name="Old name", amount=100, tags=["VIP"])
     auth.login(rep)
     for htmx, name in ((True, "New name"), (False, "Newer name")):

@@ -8,7 +8,14 @@ from crm.extensions import db
 from crm.models import Action, Opportunity, Pipeline
 from crm.services.pipelines import set_access
 from crm.services.quotes import create_quote, store_pdf
-from tests.factories import make_account, make_action, make_contact, make_opportunity, make_pipeline, make_user
+from tests.factories import (
+    make_account,
+    make_action,
+    make_contact,
+    make_opportunity,
+    make_pipeline,
+    make_user,
+)
 from tests.test_route_walk import RULES, _url
 
 
@@ -67,7 +74,8 @@ HIDDEN_RULES = [
     for r in RULES
     if not r.rule.startswith("/settings/")
     and any(
-        f"<int:{n}>" in r.rule for n in ("pipeline_id", "opportunity_id", "quote_id", "action_id", "upload_id")
+        f"<int:{n}>" in r.rule
+        for n in ("pipeline_id", "opportunity_id", "quote_id", "action_id", "upload_id")
     )
 ]
 
