@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from crm.config import INSTANCE, Config
-from crm.extensions import babel, csrf, db, htmx, login, mail, migrate
+from crm.extensions import babel, csrf, db, htmx, limiter, login, mail, migrate
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -16,6 +16,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config())
     if overrides:
         app.config.update(overrides)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from crm import database
 
@@ -26,6 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
 
     from automation import wiring
     from crm import cache, i18n, web  # noqa: F401  (cache: its listeners move versions on, web and worker)

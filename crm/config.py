@@ -85,8 +85,17 @@ class Config:
         self.COMPANY_NAME = os.environ.get("COMPANY_NAME", "Salesloop")
         # werkzeug method for new password hashes (the suite sets a cheap one: hashing is not under test).
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-        self.LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+        # Login attempts (right or wrong) per account, from a browser that never logged in to it,
+        # and per client IP: counted atomically in Redis before any password is checked.
+        self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+        self.LOGIN_LIMIT_IP = os.environ.get("LOGIN_LIMIT_IP", "30 per minute; 300 per hour")
+        self.RATELIMIT_KEY_PREFIX = "crm-limits"
+        self.RATELIMIT_STRATEGY = "moving-window"
+        self.RATELIMIT_SWALLOW_ERRORS = True  # Redis away: throttle in memory rather than refuse logins
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_HEADERS_ENABLED = True
+        # Proxies in front of the app (1 on Heroku's router): client IPs come from X-Forwarded-For.
+        self.PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
         self.BOARD_PAGE_SIZE = int(os.environ.get("BOARD_PAGE_SIZE", "25"))
         self.SWEEP_INTERVAL = int(os.environ.get("SWEEP_INTERVAL", "5"))
         self.SWEEP_GRACE_SECONDS = int(os.environ.get("SWEEP_GRACE_SECONDS", "10"))

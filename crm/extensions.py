@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -25,3 +27,5 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 htmx = HTMX()
+# Login throttling; counters in Redis (RATELIMIT_STORAGE_URI), no limit on other routes.
+limiter = Limiter(key_func=get_remote_address)

@@ -24,16 +24,17 @@ def _load_user(user_id: str) -> User | None:
     """The user of this session, from a snapshot kept until the users table changes (crm/cache.py):
     most pages then send no query at all. The snapshot is copied into this request's session
     (merge without loading), so the user can be changed and saved as usual."""
-    if not user_id.isdigit():
+    uid, _, version = user_id.partition("-")
+    if not (uid.isdigit() and version.isdigit()):
         return None
     from crm import cache
 
     # A short ttl besides the version: were a version's move lost (Redis away just then), a
-    # deactivation or a role change still applies within seconds.
-    snapshot = cache.cached(
-        ("user", int(user_id)), ("users",), lambda: _detached_user(int(user_id)), ttl=USER_TTL
-    )
-    return db.session.merge(snapshot, load=False) if snapshot is not None else None
+    # deactivation, a role change or a sign-out everywhere still applies within seconds.
+    snapshot = cache.cached(("user", int(uid)), ("users",), lambda: _detached_user(int(uid)), ttl=USER_TTL)
+    if snapshot is None or snapshot.session_version != int(version):
+        return None
+    return db.session.merge(snapshot, load=False)
 
 
 def _detached_user(user_id: int) -> User | None:

@@ -195,6 +195,8 @@ def _step_icon(kind: str) -> str:
 
 
 def _error(err: HTTPException) -> Response:
+    if err.response is not None:  # a response made for this refusal (the login throttle's page)
+        return err.response
     status = err.code or 500
     if status >= 500:
         from crm.extensions import db

@@ -7,17 +7,27 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from crm.auth import throttle
 from crm.auth.forms import LoginForm
-from crm.extensions import db
+from crm.extensions import db, limiter
 from crm.security import local_path
 from crm.services import ServiceError
-from crm.services.users import authenticate
+from crm.services.users import authenticate, end_sessions
 from crm.web import render
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(throttle.ip_limit, methods=["POST"], on_breach=throttle.too_many, scope="login-ip")
+@limiter.limit(
+    throttle.account_limit,
+    methods=["POST"],
+    key_func=throttle.account_key,
+    exempt_when=throttle.known_device,
+    on_breach=throttle.too_many,
+    scope="login-account",
+)
 def login() -> Response:
     next_url = local_path(request.args.get("next"))
     if current_user.is_authenticated:
@@ -29,8 +39,11 @@ def login() -> Response:
         except ServiceError as err:
             form.password.errors.append(err.message)
             return render("auth/login.html", form=form, status=err.status)
+        session.pop("csrf_token", None)  # a new CSRF token for the signed-in session
         login_user(user, remember=form.remember.data)
-        return redirect(next_url or url_for("board.home"))
+        response = redirect(next_url or url_for("board.home"))
+        throttle.remember_device(response, user.email)
+        return response
     status = 422 if form.is_submitted() else 200
     return render("auth/login.html", form=form, status=status)
 
@@ -38,6 +51,7 @@ def login() -> Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    end_sessions(current_user)  # every session and remember-me cookie of this user, not just this one
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,11 +31,16 @@ class User(UserMixin, Timestamps, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     signature_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
-    failed_logins: Mapped[int] = mapped_column(nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of the session's user id (get_id): moving it on ends every session and remember-me token.
+    session_version: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
+        """A new password; every session opened with the old one ends."""
         self.password_hash = generate_password_hash(password, password_method())
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        return f"{self.id}-{self.session_version or 0}"
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

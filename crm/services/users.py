@@ -1,20 +1,16 @@
-"""Users: authentication with per-account throttling, and admin changes."""
+"""Users: authentication, signing out everywhere, and admin changes."""
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
 from functools import cache
 
-from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.extensions import db
 from crm.html import sanitize_html
-from crm.models import User, utcnow
+from crm.models import User
 from crm.models.users import password_method
 from crm.services import ServiceError
 
@@ -29,35 +25,23 @@ def find_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User:
-    """The user these credentials open, or ServiceError; failures lock the account for a while."""
+    """The user these credentials open, or ServiceError. Throttling happens before (crm/auth/throttle);
+    a deactivated account answers the same whatever the password, so it tells nothing about it."""
     user = find_by_email(email)
-    now = utcnow()
-    if user is None:
+    if user is None or not user.active:
         check_password_hash(_dummy_hash(password_method()), password)  # same cost as a real check
-        raise ServiceError(_("Invalid email or password."), 401)
-    if user.locked_until and user.locked_until > now:
-        minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
-        raise ServiceError(
-            ngettext(
-                "Too many failed attempts. Try again in %(num)d minute.",
-                "Too many failed attempts. Try again in %(num)d minutes.",
-                minutes,
-            ),
-            429,
-        )
-    if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-        db.session.commit()
-        raise ServiceError(_("Invalid email or password."), 401)
-    if not user.active:
+        if user is None:
+            raise ServiceError(_("Invalid email or password."), 401)
         raise ServiceError(_("This account is deactivated. Ask an administrator."), 403)
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.commit()
+    if not user.check_password(password):
+        raise ServiceError(_("Invalid email or password."), 401)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign `user` out everywhere: every session cookie and remember-me token stops working."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.commit()
 
 
 def create_user(
@@ -105,7 +89,7 @@ def update_user(user: User, *, actor: User, password: str | None = None, **field
         setattr(user, key, value)
     user.email = email
     if password:
-        user.set_password(password)
+        user.set_password(password)  # which also ends every session of the user
     db.session.commit()
     return user
 
