@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from automation.mailing.compose import queue_email
 from crm.extensions import db
 from crm.models import Contact, DomainEvent, Notification, Opportunity, Tag
+from crm.services.pipelines import set_access
 from crm.services.records import save_record
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Auth
 from tests.factories import make_action, make_contact, make_opportunity, make_pipeline, make_user
 
 
@@ -45,6 +46,33 @@ def test_a_mention_notifies_the_person_named_and_the_bell_links_back(client, aut
         as_text=True
     )
     assert client.get(f"/notifications/{note.id}").status_code == 404  # not the rep's notification
+
+
+def test_a_mention_never_tells_anyone_about_a_deal_hidden_from_them(client, auth, admin, app):
+    """Named in a note on a restricted pipeline they are not a member of: no notification, no bell;
+    one made before the pipeline was restricted is no longer shown either."""
+    outsider = make_user(name="Olga Outsider", email="olga@ourco.example")
+    member = make_user(name="Mia Member", email="mia@ourco.example")
+    secret = make_pipeline("Key accounts", ["Approach"])
+    opp = make_opportunity(secret.stages[0], name="Secret deal")
+    auth.login(admin)
+    client.post(
+        f"/opportunities/{opp.id}/notes", data={"text": "@olga before the lock: price 90k"}, htmx=True
+    )
+    set_access(secret, restricted=True, members=[member])
+    client.post(f"/opportunities/{opp.id}/notes", data={"text": "@olga @mia price is 80k"}, htmx=True)
+    assert {n.user_id for n in db.session.scalars(select(Notification))} == {outsider.id, member.id}
+    assert db.session.scalar(select(func.count()).where(Notification.user_id == outsider.id)) == 1
+    olga = app.test_client()
+    Auth(olga).login(outsider)
+    menu = olga.get("/notifications/", htmx=True).get_data(as_text=True)
+    assert "Secret deal" not in menu and "90k" not in menu and "80k" not in menu
+    assert '<span class="count"' not in olga.get("/notifications/bell", htmx=True).get_data(as_text=True)
+    [early] = db.session.scalars(select(Notification).where(Notification.user_id == outsider.id))
+    assert olga.get(f"/notifications/{early.id}").status_code == 404
+    mia = app.test_client()
+    Auth(mia).login(member)
+    assert "Secret deal" in mia.get("/notifications/", htmx=True).get_data(as_text=True)
 
 
 def test_empty_note_is_refused(client, auth, rep):

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from crm.extensions import db
 from crm.models import Notification, utcnow
 from crm.security import protect
+from crm.services.access import can_see, notification_visible
 from crm.services.notes import unread_count
 from crm.web import render
 
@@ -26,7 +27,7 @@ def bell() -> Response:
 def index() -> Response:
     items = db.session.scalars(
         select(Notification)
-        .where(Notification.user_id == current_user.id)
+        .where(Notification.user_id == current_user.id, notification_visible(current_user))
         .options(selectinload(Notification.opportunity), selectinload(Notification.author))
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
         .limit(30)
@@ -37,7 +38,7 @@ def index() -> Response:
 @bp.get("/<int:notification_id>")
 def open_one(notification_id: int) -> Response:
     item = db.get_or_404(Notification, notification_id)
-    if item.user_id != current_user.id:
+    if item.user_id != current_user.id or not can_see(current_user, item.opportunity.pipeline):
         abort(404)
     if item.read_at is None:
         item.read_at = utcnow()

@@ -9,7 +9,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, exists, or_, select, true
 
 from crm.extensions import db
-from crm.models import Opportunity, Pipeline, Quote, Stage, User, pipeline_members
+from crm.models import Notification, Opportunity, Pipeline, Quote, Stage, User, pipeline_members
 
 
 def pipeline_visible(user: User) -> ColumnElement[bool]:
@@ -27,6 +27,13 @@ def opportunity_visible(user: User) -> ColumnElement[bool]:
     if user.is_admin:
         return true()
     return Opportunity.pipeline_id.in_(select(Pipeline.id).where(pipeline_visible(user)))
+
+
+def notification_visible(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Notification: those about an opportunity `user` may still see."""
+    if user.is_admin:
+        return true()
+    return Notification.opportunity_id.in_(select(Opportunity.id).where(opportunity_visible(user)))
 
 
 def visible_pipelines(user: User) -> list[Pipeline]:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from crm.extensions import db
 from crm.models import FeedEntry, Notification, Opportunity, User
 from crm.services import ServiceError
+from crm.services.access import can_see, notification_visible
 from crm.services.events import emit, feed
 
 MENTION = re.compile(r"(?<![\w@])@([\w.\-]+)")
@@ -44,6 +45,8 @@ def post_note(
     for user in people:
         if actor is not None and user.id == actor.id:
             continue
+        if not can_see(user, opportunity.pipeline):  # named, but not told about a record hidden to them
+            continue
         db.session.add(
             Notification(
                 user_id=user.id,
@@ -63,7 +66,7 @@ def post_note(
 
 def unread_count_query(user: User) -> Select[tuple[int]]:
     return select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)
+        Notification.user_id == user.id, Notification.read_at.is_(None), notification_visible(user)
     )
 
 
