@@ -63,7 +63,8 @@ class Config:
         self.MAIL_REQUEUE_SECONDS = int(os.environ.get("MAIL_REQUEUE_SECONDS", "30"))
         self.MAIL_SENDING_LEASE_SECONDS = int(os.environ.get("MAIL_SENDING_LEASE_SECONDS", "120"))
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
-        # Secret in the URL the mail provider posts replies to: /m/inbound?token=… (empty: endpoint off).
+        # Secret the mail provider posting replies to /m/inbound sends in X-Inbound-Token or as the
+        # basic-auth password (empty: endpoint off).
         self.INBOUND_TOKEN = os.environ.get("INBOUND_TOKEN", "")
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads"))
         self.UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "10"))

@@ -5,6 +5,7 @@ sleeping for days; the window and DST rules are proven in test_timing.py."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -15,6 +16,9 @@ from crm.extensions import db
 from crm.models import Enrollment, EnrollmentEvent, OutboxMessage, Scenario
 from tests.factories import email_step, make_contact, make_scenario, make_sender, make_user, pause_step
 from tests.services import wait_until
+
+TOKEN = {"X-Inbound-Token": "inbound-secret"}
+WRONG = {"X-Inbound-Token": "wrong"}
 
 
 def _fresh(enrollment_id: int) -> Enrollment:
@@ -168,15 +172,15 @@ def test_a_reply_stops_the_sequence_and_an_auto_reply_does_not(client, worker, s
         f"From: camille@client.example\r\nTo: alice@ourco.example\r\nSubject: Out of office\r\n"
         f"Auto-Submitted: auto-replied\r\nIn-Reply-To: {sent['Message-ID']}\r\n\r\nI am away.\r\n"
     ).encode()
-    assert client.post("/m/inbound?token=wrong", data=ooo, csrf=False).status_code == 404
-    response = client.post("/m/inbound?token=inbound-secret", data=ooo, csrf=False)
+    assert client.post("/m/inbound", data=ooo, csrf=False, headers=WRONG).status_code == 404
+    response = client.post("/m/inbound", data=ooo, csrf=False, headers=TOKEN)
     assert response.json == {"matched": 0, "ignored": "auto-reply"}
     assert _fresh(enrollment.id).status == "active"
     reply = (
         f"From: Camille <camille@client.example>\r\nTo: alice@ourco.example\r\nSubject: Re: Hello\r\n"
         f"In-Reply-To: {sent['Message-ID']}\r\nReferences: {sent['Message-ID']}\r\n\r\nYes, call me.\r\n"
     ).encode()
-    assert client.post("/m/inbound?token=inbound-secret", data=reply, csrf=False).json == {"matched": 1}
+    assert client.post("/m/inbound", data=reply, csrf=False, headers=TOKEN).json == {"matched": 1}
     stopped = _fresh(enrollment.id)
     assert stopped.status == "replied" and stopped.replied_at is not None
     fast_forward(enrollment.id, timedelta(days=8))
@@ -184,6 +188,38 @@ def test_a_reply_stops_the_sequence_and_an_auto_reply_does_not(client, worker, s
 
     time.sleep(1.5)
     assert len(smtp.messages) == 1  # the follow-up never goes
+
+
+def _reply(sender: str, in_reply_to: str, references: str = "") -> bytes:
+    return (
+        f"From: {sender}\r\nTo: alice@ourco.example\r\nSubject: Re: Hello\r\n"
+        f"In-Reply-To: {in_reply_to}\r\nReferences: {references or in_reply_to}\r\n\r\nOK.\r\n"
+    ).encode()
+
+
+def test_only_the_person_written_to_or_their_company_stops_a_sequence(client, worker, smtp, app):
+    """A forwarded message answered by a stranger stops nothing; the token is never in the URL
+    (access logs keep URLs); a References header of 40,000 ids is cut to its newest ones."""
+    app.config["INBOUND_TOKEN"] = "inbound-secret"
+    _rep, contact = _rep_and_person()  # camille@client.example
+    scenario = make_scenario([email_step("Hello"), pause_step(7), email_step("Follow-up")])
+    enrollment = engine.enroll(scenario, contact)
+    [sent] = smtp.wait_for(1)
+    sent_id = sent["Message-ID"]
+    post = lambda body, **kw: client.post("/m/inbound", data=body, csrf=False, **kw)  # noqa: E731
+    assert (
+        post(_reply("camille@client.example", sent_id), query_string={"token": "inbound-secret"}).status_code
+        == 404
+    )
+    assert post(_reply("Eve <eve@elsewhere.example>", sent_id), headers=TOKEN).json == {"matched": 0}
+    assert post(_reply("someone@gmail.com", sent_id), headers=TOKEN).json == {"matched": 0}
+    buried = " ".join([sent_id] + [f"<{n}@spam.example>" for n in range(40_000)])
+    assert post(_reply("camille@client.example", "", buried), headers=TOKEN).json == {"matched": 0}
+    assert _fresh(enrollment.id).status == "active"
+    colleague = _reply("Dominique <dominique@client.example>", "<other@x.example>", f"<a@b> {sent_id}")
+    basic = {"Authorization": "Basic " + base64.b64encode(b"inbound:inbound-secret").decode()}
+    assert post(colleague, headers=basic).json == {"matched": 1}
+    assert _fresh(enrollment.id).status == "replied"
 
 
 def test_unsubscribed_people_are_skipped_with_the_reason(worker, smtp):
