@@ -203,6 +203,10 @@ def _error(err: HTTPException) -> Response:
 
         db.session.rollback()
     message = CSRF_MESSAGE if isinstance(err, CSRFError) else ERROR_MESSAGES.get(status, err.name)
+    from flask.globals import request_ctx
+
+    if request_ctx.url_adapter is None:  # the Host could not be routed (BadHost): no url_for at all
+        return make_response(render_template("errors/bare.html", status=status, message=message), status)
     if htmx:
         return toast(make_response(str(message), status), str(message), "error")
     return make_response(render_template("errors/error.html", status=status, message=message), status)
