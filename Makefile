@@ -38,9 +38,9 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 	$(BIN)/python -m crm.i18n_catalogs
 
-# Browser tests need Chromium: Debian's package if present, else Playwright's own download.
+# Browser tests need Chromium: the one found, else Playwright's download, else Debian's package (as root).
 browser: $(STAMP)
-	@test -x /usr/bin/chromium || test -n "$$CHROMIUM_PATH" || $(BIN)/python -m playwright install chromium
+	@PYTHON=$(BIN)/python .ci/chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

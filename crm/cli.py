@@ -17,9 +17,9 @@ def register(app: Flask) -> None:
     @click.option("--email", prompt=True)
     @click.option("--name", prompt=True)
     @click.option("--role", type=click.Choice(ROLES), default="admin", show_default=True)
-    @click.option("--timezone", default="Europe/Paris", show_default=True)
+    @click.option("--timezone", default=None, help="Default: the company's (COMPANY_TIMEZONE).")
     @click.password_option()
-    def create_user_command(email: str, name: str, role: str, timezone: str, password: str) -> None:
+    def create_user_command(email: str, name: str, role: str, timezone: str | None, password: str) -> None:
         """Create a user (the first admin of a production install)."""
         if len(password) < 8:
             raise click.BadParameter("use at least 8 characters", param_hint="password")

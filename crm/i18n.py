@@ -18,6 +18,12 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def company_timezone() -> str:
+    """The company's time zone (COMPANY_TIMEZONE): new users start with it, and it is the clock of
+    pages, mails and scenarios for anyone without a time zone of their own."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 def select_timezone() -> str | None:
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.timezone

@@ -7,6 +7,8 @@ import contextvars
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -282,9 +284,30 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def ensure_chromium() -> str | None:
+    """The Chromium to drive; None for Playwright's own. None found: .ci/chromium (what `make
+    browser` runs) downloads or installs one, or the browser tests stop with its one-line reason."""
+    path = chromium_path()
+    if path:
+        return path
+    result = subprocess.run(
+        [str(ROOT / ".ci" / "chromium")],
+        env={**os.environ, "PYTHON": sys.executable},
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or [
+            ".ci/chromium failed: no Chromium for the browser tests"
+        ]
+        pytest.fail(lines[-1], pytrace=False)
+    return chromium_path()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    path = chromium_path()
+    path = ensure_chromium()
     args = {
         **browser_type_launch_args,
         "args": [

@@ -28,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
 from crm.extensions import db
@@ -123,7 +124,13 @@ HOSTILE_IDS = [
     "١",
     "\x00",
 ]
-HOSTILE_PATH_IDS = ["0", "987654", str(2**63 - 1), str(2**63), str(10**30)]
+# In a URL: unknown (0, never created, the largest database integer), beyond the converter's
+# range (5,000 digits: more than int() reads), or not a plain number at all ("١" is the digit 1 to Python's int(): an alias, not unknown).
+UNKNOWN_PATH_IDS = [
+    *("0", "٠", "987654", str(2**63 - 1), str(2**63), str(10**30), "9" * 5000),
+    *("-1", "abc", "1.0", "+1"),
+]
+HOSTILE_PATH_IDS = [*UNKNOWN_PATH_IDS, "١", "0" * 30 + "1"]
 HOSTILE_DATES = [
     "",
     "2026-02-30",
@@ -1555,6 +1562,11 @@ def _path(rule: Any, values: dict[str, Any]) -> str:
     return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", fill, rule.rule)
 
 
+def id_args(rule: Any) -> set[str]:
+    """The rule's numeric path arguments (`<int:…>`: the app's IdConverter, a subclass)."""
+    return {name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)}
+
+
 def _rule(app: Any, spec: Spec) -> Any:
     rules = [r for r in app.url_map.iter_rules() if r.endpoint == spec.endpoint and spec.method in r.methods]
     assert len(rules) == 1, spec.id
@@ -1636,7 +1648,8 @@ def test_fuzzed_requests_never_fail_and_refusals_write_nothing(app, world, clien
     targets = spec.target(world)
     blueprint = spec.endpoint.split(".")[0]
     pages = PAGES[blueprint](world, spec.variant) if spec.method == "POST" and blueprint in PAGES else []
-    int_args = {name for name, conv in rule._converters.items() if type(conv).__name__ == "IntegerConverter"}
+    int_args = id_args(rule)
+    assert int_args == set(re.findall(r"<int(?:\([^)]*\))?:([a-z_]+)>", rule.rule)), rule.rule
 
     @settings(FUZZ, max_examples=max(1, round(spec.examples * FUZZ_SCALE)))
     @given(data=st.data())

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from automation.scenarios import engine
+from automation.scenarios import engine, timing
 from crm.extensions import db
-from crm.models import Enrollment, EnrollmentEvent, OutboxMessage, Scenario, ScenarioStep
+from crm.models import Enrollment, EnrollmentEvent, OutboxMessage, Scenario, ScenarioStep, utcnow
 from crm.services.records import save_record
 from tests.factories import email_step, make_contact, make_scenario, make_sender, make_user, pause_step
 from tests.services import wait_until
@@ -91,6 +92,31 @@ def test_invalid_steps_are_refused_in_place_and_nothing_saved(client, auth, admi
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert "HX-Retarget" not in response.headers  # the form stays where it is, with its errors
     assert _steps(scenario.id) == []
+
+
+def test_a_pause_until_a_past_date_is_refused_and_nothing_saved(client, auth, admin):
+    """The date is read on the clock of the admin typing it: here 14 hours ahead of UTC."""
+    admin.timezone = "Pacific/Kiritimati"
+    db.session.commit()
+    auth.login(admin)
+    scenario = make_scenario([pause_step(7)], active=False)
+    pause = db.session.scalars(select(ScenarioStep).where(ScenarioStep.kind == "pause")).one()
+    url = f"/settings/scenarios/{scenario.id}/steps/{pause.id}"
+    config = dict(pause.config)
+    here = timing.to_local(utcnow(), admin.timezone).replace(tzinfo=None)
+    ahead_of_utc_only = utcnow() + timedelta(hours=2)  # still to come in London, past in Kiritimati
+    for until in (here - timedelta(days=1), here - timedelta(minutes=2), ahead_of_utc_only):
+        for htmx in (True, False):
+            data = {"days": "7", "until": until.strftime("%Y-%m-%dT%H:%M")}
+            response = client.post(url, data=data, htmx=htmx)
+            assert response.status_code == 422, until
+            assert "This date is already past: pick a later one." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ScenarioStep, pause.id).config == config
+    later = (here + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert client.post(url, data={"days": "7", "until": later}, htmx=True).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ScenarioStep, pause.id).config["until"] == f"{later}:00"
 
 
 def test_an_unverified_sender_is_not_even_offered(client, auth, admin):

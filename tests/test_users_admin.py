@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from crm.extensions import db
@@ -42,6 +44,27 @@ def test_admin_creates_a_user_who_can_log_in(client, auth, admin, app):
         other.post("/login", data={"email": "new@example.com", "password": "long-enough-pw"}).status_code
         == 302
     )
+
+
+def _selected(html: str, name: str) -> list[str]:
+    select_html = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select_html, name
+    return re.findall(r'<option selected value="([^"]*)"', select_html.group(1))
+
+
+def test_new_user_form_starts_as_a_rep_in_the_company_time_zone(client, auth, admin, app, monkeypatch):
+    """Not the first choices (Administrator, Africa/Abidjan), nor the admin's own time zone."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_TIMEZONE", "America/Montreal")
+    auth.login(admin)  # in Europe/Paris
+    for htmx in (False, True):
+        html = client.get("/settings/users/new", htmx=htmx).get_data(as_text=True)
+        assert _selected(html, "role") == ["rep"]
+        assert _selected(html, "timezone") == ["America/Montreal"]
+    # What the admin picks stays picked when the form comes back with an error.
+    response = client.post("/settings/users/new", data={**FORM, "role": "admin", "password": "short"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _selected(html, "role") == ["admin"] and _selected(html, "timezone") == ["America/New_York"]
 
 
 def test_invalid_user_form_saves_nothing(client, auth, admin):
@@ -109,6 +132,7 @@ def test_create_user_command(app):
     assert result.exit_code == 0, result.output
     user = db.session.scalars(select(User).where(User.email == "boss@example.com")).one()
     assert user.role == "admin" and user.check_password("s3cret-pass")
+    assert user.timezone == app.config["BABEL_DEFAULT_TIMEZONE"]  # COMPANY_TIMEZONE
     again = runner.invoke(
         args=["create-user", "--email", "boss@example.com", "--name", "B", "--password", "s3cret-pass"]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -17,8 +18,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from automation.scenarios.timing import to_local
 from crm.forms import IdSelectField
+from crm.i18n import company_timezone, select_timezone
 from crm.marketing.forms import known_shortcodes
+from crm.models import utcnow
 
 CONDITIONS = [
     ("replied", _l("replied to the previous email")),
@@ -92,6 +96,9 @@ class PauseStepForm(StepForm):
         if until and not UNTIL_YEARS[0] <= until.year <= UNTIL_YEARS[1]:  # 0001 or 9999 in UTC: no date
             self.until.errors = [*self.until.errors, _l("Enter a valid date and time.")]
             ok = False
+        elif until and until <= self.local_now():
+            self.until.errors = [*self.until.errors, _l("This date is already past: pick a later one.")]
+            ok = False
         if ok and not until and not (self.days.data or self.hours.data):
             self.days.errors = [
                 *self.days.errors,
@@ -99,6 +106,11 @@ class PauseStepForm(StepForm):
             ]
             ok = False
         return ok
+
+    @staticmethod
+    def local_now() -> datetime:
+        """Now on the clock of the person typing the date (naive, like the field's value)."""
+        return to_local(utcnow(), select_timezone() or company_timezone()).replace(tzinfo=None)
 
 
 class IfStepForm(StepForm):

@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.extensions import db
 from crm.html import sanitize_html
+from crm.i18n import company_timezone
 from crm.models import User
 from crm.models.users import password_method
 from crm.services import ServiceError
@@ -50,7 +51,7 @@ def create_user(
     name: str,
     password: str,
     role: str = "rep",
-    timezone: str = "Europe/Paris",
+    timezone: str | None = None,
     signature_html: str = "",
     active: bool = True,
     locale: str | None = None,
@@ -61,7 +62,7 @@ def create_user(
         email=email.strip().lower(),
         name=name.strip(),
         role=role,
-        timezone=timezone,
+        timezone=timezone or company_timezone(),
         signature_html=sanitize_html(signature_html),  # shown as HTML: whoever calls, it is cleaned
         active=active,
         locale=locale,

@@ -17,12 +17,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from crm.i18n import company_timezone
 from crm.models import ROLES
 
 TIMEZONES = sorted(
     tz for tz in available_timezones() if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))
 )
 ROLE_LABELS = {"admin": _l("Administrator"), "rep": _l("Sales rep")}
+ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES]
+TIMEZONE_CHOICES = [(tz, tz) for tz in TIMEZONES]
 
 
 class NameForm(FlaskForm):
@@ -47,8 +50,8 @@ class PipelineAccessForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
-    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONES])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES)
     locale = SelectField(
         _l("Language"), choices=[("", _l("Browser default")), ("en", "English"), ("fr", "Français")]
     )
@@ -68,4 +71,7 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
+    # A new user is most often a rep, working where the company is.
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="rep")
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default=company_timezone)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
