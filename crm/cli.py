@@ -21,8 +21,11 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_user_command(email: str, name: str, role: str, timezone: str | None, password: str) -> None:
         """Create a user (the first admin of a production install)."""
-        if len(password) < 8:
-            raise click.BadParameter("use at least 8 characters", param_hint="password")
+        from crm.passwords import password_problem
+
+        problem = password_problem(password, email=email, name=name)
+        if problem:
+            raise click.BadParameter(problem, param_hint="password")
         try:
             user = create_user(email=email, name=name, password=password, role=role, timezone=timezone)
         except ServiceError as err:

@@ -127,14 +127,22 @@ def test_deactivated_user_is_logged_out(client, auth, admin, rep, app):
 def test_create_user_command(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["create-user", "--email", "boss@example.com", "--name", "Boss", "--password", "s3cret-pass"]
+        args=[
+            "create-user",
+            "--email",
+            "boss@example.com",
+            "--name",
+            "Boss",
+            "--password",
+            "plum-ferry-quartz",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalars(select(User).where(User.email == "boss@example.com")).one()
-    assert user.role == "admin" and user.check_password("s3cret-pass")
+    assert user.role == "admin" and user.check_password("plum-ferry-quartz")
     assert user.timezone == app.config["BABEL_DEFAULT_TIMEZONE"]  # COMPANY_TIMEZONE
     again = runner.invoke(
-        args=["create-user", "--email", "boss@example.com", "--name", "B", "--password", "s3cret-pass"]
+        args=["create-user", "--email", "boss@example.com", "--name", "B", "--password", "plum-ferry-quartz"]
     )
     assert again.exit_code != 0 and "already exists" in again.output
     short = runner.invoke(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 from flask import Blueprint, request
 from flask_babel import gettext as _
@@ -13,10 +14,12 @@ from automation.mailing.render import build_message, display_html
 from automation.queues import enqueue_mail
 from crm.extensions import db
 from crm.forms import page_number
+from crm.mailview import VIEWER_CSP
 from crm.models import MAIL_KINDS, OUTBOX_STATUSES, OutboxMessage, utcnow
 from crm.security import protect
 from crm.web import refused, render, toast
 
+VERIFY_SENDER = "verify-sender:"
 bp = protect(Blueprint("maillog", __name__, url_prefix="/settings/mail"), admin=True)
 
 
@@ -50,12 +53,17 @@ def index() -> Response:
 def show(message_id: int) -> Response:
     row = db.get_or_404(OutboxMessage, message_id)
     raw = build_message(row).as_string() if row.status != "suppressed" else ""
-    return render(
+    # A sender's confirmation link proves access to that mailbox: it is read there, never here.
+    sealed = row.idempotency_key.startswith(VERIFY_SENDER)
+    response = render(
         "marketing/mail.html",
         row=row,
-        html=display_html(row.html),
-        raw_headers=raw.split("\n\n", 1)[0] if raw else "",
+        sealed=sealed,
+        html="" if sealed else display_html(row.html),
+        raw_headers=re.split(r"\r?\n\r?\n", raw, maxsplit=1)[0] if raw else "",  # the headers alone
     )
+    response.headers["Content-Security-Policy"] = VIEWER_CSP
+    return response
 
 
 @bp.post("/<int:message_id>/retry")

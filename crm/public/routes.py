@@ -41,6 +41,8 @@ def unsubscribe(token: str) -> Response:
 
 @bp.get("/o/<token>.gif")
 def opened(token: str) -> Response:
+    if _from_our_pages():  # the app showing a message is not the recipient opening it
+        return _pixel()
     now = utcnow()
     db.session.execute(
         update(OutboxMessage)
@@ -53,9 +55,20 @@ def opened(token: str) -> Response:
         .values(opened_at=now)
     )
     db.session.commit()
+    return _pixel()
+
+
+def _pixel() -> Response:
     response = make_response(PIXEL)
     response.headers.update({"Content-Type": "image/gif", "Cache-Control": "no-store"})
     return response
+
+
+def _from_our_pages() -> bool:
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    referrer = urlsplit(request.referrer or "")
+    return bool(referrer.netloc) and referrer.netloc == request.host
 
 
 @bp.get("/c/<token>")

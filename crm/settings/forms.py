@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.i18n import company_timezone
 from crm.models import ROLES
+from crm.passwords import StrongPassword
 
 TIMEZONES = sorted(
     tz for tz in available_timezones() if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))
@@ -65,8 +66,8 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(min=8, max=200)],
-        description=_l("At least 8 characters. Leave empty to keep the current one."),
+        validators=[Optional(), Length(max=200), StrongPassword()],
+        description=_l("At least 10 characters, not easy to guess. Leave empty to keep the current one."),
     )
 
 
@@ -74,4 +75,8 @@ class NewUserForm(UserForm):
     # A new user is most often a rep, working where the company is.
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="rep")
     timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default=company_timezone)
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=200), StrongPassword()],
+        description=_l("At least 10 characters, not easy to guess: a few unrelated words."),
+    )

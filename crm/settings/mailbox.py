@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app
 from werkzeug.wrappers import Response
 
+from crm.mailview import VIEWER_CSP
 from crm.security import protect
 from crm.web import render
 
@@ -30,6 +31,7 @@ class Captured:
     html: str = ""
     headers: list[tuple[str, str]] = field(default_factory=list)
     attachments: list[tuple[str, str, int]] = field(default_factory=list)
+    images: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # inline parts by Content-ID
 
 
 def _box() -> mailbox.Maildir | None:
@@ -54,6 +56,10 @@ def _parse(key: str, raw: bytes, full: bool = False) -> Captured:
         html = msg.get_body(preferencelist=("html",))
         item.text = text.get_content() if text else ""
         item.html = html.get_content() if html else ""
+        for part in msg.walk():
+            cid = str(part.get("Content-ID") or "").strip().strip("<>")
+            if cid and part.get_content_maintype() == "image":
+                item.images[cid] = (part.get_content_type(), part.get_payload(decode=True) or b"")
         for part in msg.iter_attachments():
             payload = part.get_payload(decode=True) or b""
             item.attachments.append((part.get_filename() or "", part.get_content_type(), len(payload)))
@@ -80,4 +86,6 @@ def show(key: str) -> Response:
         raw = box.get_bytes(key)
     except KeyError:
         abort(404)
-    return render("settings/mail.html", item=_parse(key, raw, full=True))
+    response = render("settings/mail.html", item=_parse(key, raw, full=True))
+    response.headers["Content-Security-Policy"] = VIEWER_CSP  # no image from anywhere, the pixel included
+    return response

@@ -56,6 +56,9 @@
   document.addEventListener("click", (e) => {
     const btn = e.target.closest("[data-close]");
     if (btn) btn.closest("dialog").close();
+    // Cancel on an inline form: data-remove names what goes (no inline handlers under the CSP).
+    const cancel = e.target.closest("[data-remove]");
+    if (cancel) cancel.closest(cancel.dataset.remove).remove();
   });
   document.body.addEventListener("closeDialog", () => document.querySelectorAll("dialog[open]").forEach((d) => d.close()));
 

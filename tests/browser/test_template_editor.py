@@ -33,7 +33,7 @@ def test_admin_creates_a_template_with_an_image_and_previews_it(page: Page, logi
     expect(page.locator("#preview .preview-subject")).to_have_text("Your form, Camille")
     # The preview frame is sandboxed (no scripts, no session): the image travels inside it.
     srcdoc = page.locator("#preview iframe").get_attribute("srcdoc")
-    assert srcdoc.startswith("<p>Hello Camille,</p>")
+    assert srcdoc.startswith('<base target="_blank"><p>Hello Camille,</p>')  # links open in a new tab
     assert f'src="data:image/png;base64,{base64.b64encode(PNG).decode()}"' in srcdoc
     expect(page.locator("#preview iframe")).to_be_visible()
 
