@@ -54,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _blueprints() -> list:  # type: ignore[type-arg]
     from crm.actions.routes import bp as actions
     from crm.agenda.routes import bp as agenda
+    from crm.auth.profile import bp as profile
     from crm.auth.routes import bp as auth
     from crm.board.routes import bp as board
     from crm.files import bp as files
@@ -79,6 +80,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
 
     work = [
         auth,
+        profile,
         board,
         opportunities,
         records,

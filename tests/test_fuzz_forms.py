@@ -1063,6 +1063,20 @@ SPECS: list[Spec] = [
     ),
     Spec("users.create", form=user_fields, examples=20),
     Spec(
+        "profile.edit",
+        form=lambda w: {
+            "name": text("Zoé Ŝecond", "Bob"),
+            "timezone": choice("Europe/Paris", "America/New_York"),
+            "locale": choice("", "en", "fr"),
+            "signature_html": text("<p>Zoé</p>", "<b onclick=x()>Hi</b>", required=False),
+            "current_password": text("not-the-password", required=False),
+            "new_password": text("plum-ferry-quartz", required=False),
+        },
+        target=lambda w: [("users", w.admin)],
+        users=BOTH,
+        examples=15,
+    ),
+    Spec(
         "users.edit",
         path=lambda w: {"user_id": st.sampled_from([w.other, w.admin])},
         form=user_fields,
