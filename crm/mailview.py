@@ -32,7 +32,7 @@ def _untracked(match: re.Match[str]) -> str:
 
 def viewer_html(html: str, cid_images: dict[str, tuple[str, bytes]] | None = None) -> str:
     """`html` ready for a srcdoc frame (a plain string: Jinja escapes it as the attribute's value)."""
-    html = PIXEL.sub("", html)
+    html = PIXEL.sub("", str(html or ""))
     html = TRACKED.sub(_untracked, html)
     if cid_images:
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import contextlib
 import re
 
-from flask import Blueprint, request
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from automation.mailing.render import build_message, display_html
 from automation.queues import enqueue_mail
-from crm.extensions import db
+from crm.extensions import db, htmx
 from crm.forms import page_number
 from crm.mailview import VIEWER_CSP
 from crm.models import MAIL_KINDS, OUTBOX_STATUSES, OutboxMessage, utcnow
 from crm.security import protect
-from crm.web import refused, render, toast
+from crm.web import done, refused, render, toast
 
 VERIFY_SENDER = "verify-sender:"
 bp = protect(Blueprint("maillog", __name__, url_prefix="/settings/mail"), admin=True)
@@ -76,4 +76,6 @@ def retry(message_id: int) -> Response:
     db.session.commit()
     with contextlib.suppress(Exception):  # Redis away: the sweep sends it
         enqueue_mail([row.id])
+    if not htmx:  # a plain form: back to the whole message page
+        return done(url_for("maillog.show", message_id=row.id), _("Queued again."))
     return toast(render("marketing/mail.html", block="status", row=row), _("Queued again."))

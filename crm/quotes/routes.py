@@ -144,7 +144,7 @@ def send(quote_id: int) -> Response:
         service.send_quote(
             quote,
             actor=current_user,
-            sender=db.session.get(SenderAddress, form.sender_id.data),
+            sender=db.session.get(SenderAddress, form.sender_id.data) if form.sender_id.data else None,
             template=db.session.get(EmailTemplate, form.template_id.data) if form.template_id.data else None,
         )
     except ServiceError as err:

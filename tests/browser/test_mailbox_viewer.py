@@ -15,10 +15,12 @@ from tests.browser.conftest import fresh
 from tests.factories import PNG, make_contact, make_sender
 
 
-def test_looking_at_captured_mail_is_not_opening_it(app, admin, login, page, live_server, tmp_path):
-    app.config["PUBLIC_URL"] = live_server  # the pixel would really reach this server
+def test_looking_at_captured_mail_is_not_opening_it(
+    app, admin, login, page, live_server, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", live_server)  # the pixel would really reach us
     sink = mailbox.Maildir(tmp_path / "sink", create=True)
-    app.config["MAIL_SINK_DIR"] = str(tmp_path / "sink")
+    monkeypatch.setitem(app.config, "MAIL_SINK_DIR", str(tmp_path / "sink"))
     contact = make_contact(opt_in=True)
     row = queue_email(
         key="seen-in-mailbox",
