@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from automation.scenarios import structure
+from automation.scenarios import files, structure
 from automation.scenarios.engine import enqueue_enrollments, finish, timeline
 from automation.scenarios.steps import STEPS
 from crm.extensions import db
@@ -60,6 +60,7 @@ def add_step(
     )
     scenario.steps.append(step)
     db.session.flush()
+    files.link_images(step)
     for offset, sibling in enumerate(sorted(siblings, key=lambda s: s.position)):
         if kind == "if":  # what followed the If now follows its "no" answer
             sibling.parent_id, sibling.branch, sibling.position = step.id, "no", offset
@@ -73,6 +74,7 @@ def add_step(
 def update_step(step: ScenarioStep, *, label: str, config: dict[str, Any]) -> None:
     step.label = label.strip() or str(STEPS[step.kind].default_label)
     step.config = config
+    files.link_images(step)
     _touch(step.scenario)
     db.session.commit()
 
