@@ -6,12 +6,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from automation.scenarios import files, structure
 from automation.scenarios.engine import enqueue_enrollments, finish, timeline
 from automation.scenarios.steps import STEPS
 from crm.extensions import db
-from crm.models import Enrollment, Scenario, ScenarioStep, User, utcnow
+from crm.models import Enrollment, Scenario, ScenarioStep, Trigger, TriggerEffect, User, utcnow
 from crm.services import ServiceError
 
 
@@ -197,9 +198,24 @@ def live_count(scenario: Scenario) -> int:
     )
 
 
+def effects_using(scenario: Scenario) -> list[TriggerEffect]:
+    """The trigger effects that add people to this scenario or take them out of it."""
+    effects = db.session.scalars(
+        select(TriggerEffect)
+        .where(TriggerEffect.kind.in_(("enroll", "unenroll")))
+        .options(selectinload(TriggerEffect.trigger).selectinload(Trigger.pipeline))
+        .order_by(TriggerEffect.trigger_id, TriggerEffect.position)
+    )
+    return [e for e in effects if str((e.config or {}).get("scenario_id")) == str(scenario.id)]
+
+
 def delete_scenario(scenario: Scenario, *, remove_people: bool) -> None:
+    """Delete it with its people; the trigger effects that used it keep its name and show as
+    broken (their id is cleared: a scenario created later under the same id must not inherit them)."""
     if live_count(scenario) and not remove_people:
         raise ServiceError(_("People are still in this scenario: confirm that they are removed too."), 409)
+    for effect in effects_using(scenario):
+        effect.config = {**effect.config, "scenario_id": None, "deleted_scenario": scenario.label}
     db.session.delete(scenario)
     db.session.commit()
 

@@ -261,10 +261,13 @@ def _failed(event, opportunity, trigger, effect, run, key, position, attempts, r
 
 
 def fail_run(run: TriggerRun, opportunity: Opportunity, trigger: Trigger, reason: str, text: str) -> None:
-    """A run that failed for good: its status and reason, and a line on the opportunity's feed
-    (in the current transaction)."""
+    """A run that failed for good: its status and reason, a line on the opportunity's feed and a
+    notification to the admins (in the current transaction)."""
+    from crm.services.notes import notify_admins
+
     run.status, run.error, run.finished_at = "failed", reason[:2000], utcnow()
-    feed(opportunity, "automation", None, status="failed", trigger=trigger.name, text=text)
+    entry = feed(opportunity, "automation", None, status="failed", trigger=trigger.name, text=text)
+    notify_admins(opportunity, entry, f"{trigger.name} — {text}")
 
 
 def _schedule(event_id: int, at) -> None:  # type: ignore[no-untyped-def]

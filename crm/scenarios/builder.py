@@ -239,6 +239,19 @@ def deactivate(scenario_id: int) -> Response:
     )
 
 
+@bp.get("/<int:scenario_id>/delete")
+def confirm_delete(scenario_id: int) -> Response:
+    """The confirmation names what the deletion breaks: triggers that use it, people in it."""
+    scenario = _scenario(scenario_id)
+    return render(
+        "scenarios/delete.html",
+        block="dialog",
+        scenario=scenario,
+        effects=admin.effects_using(scenario),
+        live=admin.live_count(scenario),
+    )
+
+
 @bp.post("/<int:scenario_id>/delete")
 def delete(scenario_id: int) -> Response:
     scenario = _scenario(scenario_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import OutboxMessage, Scenario
-from tests.factories import PDF, PNG, make_contact, make_sender, make_user
+from tests.factories import PDF, PNG, make_contact, make_pipeline, make_sender, make_trigger, make_user
 from tests.services import wait_until
 
 
@@ -116,4 +116,28 @@ def test_admin_builds_simulates_and_activates_the_seed_scenario(page: Page, logi
     page.wait_for_url("**/settings/scenarios/")
     expect(page.locator("table.list")).to_contain_text("✓ Active")
     db.session.rollback()
-    assert db.session.scalars(select(Scenario)).one().active
+    scenario = db.session.scalars(select(Scenario)).one()
+    assert scenario.active
+
+    # A trigger sends people into it; deleting it says so, and the trigger then shows as broken.
+    sales = make_pipeline("Sales", ["New", "Trade show"])
+    make_trigger(
+        sales,
+        "enter_stage",
+        {"stage_id": sales.stages[1].id},
+        [("enroll", {"scenario_id": scenario.id})],
+        name="Met at the show",
+    )
+    page.get_by_role("link", name="First contact after the trade show").click()
+    page.get_by_role("link", name="Delete").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text("This trigger uses it and will be broken until you edit it:")
+    expect(dialog.locator(".uses-triggers li")).to_have_text(re.compile(r"Met at the show\s+\(Sales\)"))
+    expect(dialog).to_contain_text("Nobody is in it now.")
+    dialog.get_by_role("button", name="Delete the scenario").click()
+    page.wait_for_url("**/settings/scenarios/")
+    expect(page.locator("#toasts, .flash").first).to_contain_text("was deleted")
+    page.goto(f"/settings/pipelines/{sales.id}")
+    expect(page.locator("#triggers")).to_contain_text(
+        "broken: the scenario “First contact after the trade show” was deleted"
+    )
