@@ -67,9 +67,44 @@ def add_step(
             sibling.parent_id, sibling.branch, sibling.position = step.id, "no", offset
         else:
             sibling.position = position + 1 + offset
+    problems = structure.open_paths(scenario) if scenario.active else []
+    if problems:
+        label = scenario.label
+        db.session.rollback()
+        raise would_open(label, problems)
     _touch(scenario)
     db.session.commit()
     return step
+
+
+def would_open(label: str, problems: list[str]) -> ServiceError:
+    """The refusal of an edit that would leave an active scenario with an open path: people
+    walking it could reach a path with no End, or an empty branch."""
+    return ServiceError(
+        _(
+            "“%(label)s” is active and this change would leave a path without an End (%(where)s). "
+            "Deactivate it first (people stay on their step), make your changes, then reactivate it.",
+            label=label,
+            where="; ".join(problems),
+        ),
+        409,
+    )
+
+
+def check_addition(scenario: Scenario, kind: str) -> None:
+    """Refuse at once what add_step would refuse on an active scenario: an If starts with an
+    empty "yes" branch (what follows it goes to "no"), so it always opens a path."""
+    if scenario.active and kind == "if":
+        raise would_open(scenario.label, [_("the “yes” branch of the new If would be empty")])
+
+
+def check_removal(step: ScenarioStep) -> None:
+    """Refuse removing a step (an If: with its branches) that would open a path of an active scenario."""
+    scenario = step.scenario
+    if scenario.active:
+        problems = structure.open_paths(scenario, without={s.id for s in subtree(step)})
+        if problems:
+            raise would_open(scenario.label, problems)
 
 
 def update_step(step: ScenarioStep, *, label: str, config: dict[str, Any]) -> None:
@@ -112,6 +147,7 @@ def subtree(step: ScenarioStep) -> list[ScenarioStep]:
 def delete_step(step: ScenarioStep, *, people_go: str | None = None, actor: User | None = None) -> int:
     """Remove a step (an If takes its branches along). People waiting on it go to the next step
     or to the End, as the admin chose; nobody is left pointing at nothing."""
+    check_removal(step)
     doomed = subtree(step)
     waiting = people_on(doomed)
     if waiting and people_go not in ("next", "end"):

@@ -128,7 +128,14 @@ def test_admin_builds_simulates_and_activates_the_seed_scenario(page: Page, logi
         [("enroll", {"scenario_id": scenario.id})],
         name="Met at the show",
     )
+    # Active: removing its End would open its path. Refused, with what to do instead.
     page.get_by_role("link", name="First contact after the trade show").click()
+    page.once("dialog", lambda d: d.accept())  # "Remove “End”?"
+    page.get_by_role("button", name="Remove “End”").click()
+    expect(page.locator("#toasts .toast.error")).to_contain_text("Deactivate it first")
+    expect(page.locator("#flow .flow-step")).to_have_count(4)
+    expect(page.locator(".page-head .badge")).to_contain_text("Active")
+
     page.get_by_role("link", name="Delete").click()
     dialog = page.locator("dialog[open]")
     expect(dialog).to_contain_text("This trigger uses it and will be broken until you edit it:")
