@@ -71,6 +71,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
     from crm.scenarios.builder import bp as scenarios
     from crm.scenarios.enroll import bp as enroll
     from crm.scenarios.runs import bp as scenario_runs
+    from crm.scenarios.step_files import bp as step_files
     from crm.settings.lists import bp as settings_lists
     from crm.settings.mailbox import bp as mailbox
     from crm.settings.pipelines import bp as pipelines
@@ -104,6 +105,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         settings_lists,
         scenarios,
         scenario_runs,
+        step_files,
         triggers,
         trigger_runs,
     ]

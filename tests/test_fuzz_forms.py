@@ -1188,6 +1188,28 @@ SPECS: list[Spec] = [
         for kind in ("email", "pause", "if", "end")
         for method in ("GET", "POST")
     ],
+    Spec(
+        "step_files.upload_image",
+        path=lambda w: {"scenario_id": w.scenario, "step_id": w.steps["email"]},
+        form=lambda w: {"image": upload()},
+        target=lambda w: [("scenario_steps", w.steps["email"])],
+        examples=10,
+        json=False,
+    ),
+    Spec(
+        "step_files.add_attachment",
+        path=lambda w: {"scenario_id": w.scenario, "step_id": w.steps["email"]},
+        form=lambda w: {"file": upload()},
+        target=lambda w: [("scenario_steps", w.steps["email"])],
+        examples=10,
+        json=False,
+    ),
+    Spec(
+        "step_files.remove_attachment",
+        path=lambda w: {"scenario_id": w.scenario, "step_id": w.steps["email"], "upload_id": w.upload},
+        target=lambda w: [("scenario_steps", w.steps["email"]), ("uploads", w.upload)],
+        examples=4,
+    ),
     *[
         Spec(
             "scenarios.edit",

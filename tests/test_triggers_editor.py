@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import Action, EffectRun, FeedEntry, Opportunity, OutboxMessage, Tag, Trigger, TriggerEffect
+from crm.services.events import by_automation
 from crm.services.opportunities import move_opportunity
 from crm.services.pipelines import delete_stage
 from tests.factories import (
@@ -218,7 +219,7 @@ def test_a_worker_killed_mid_trigger_leaves_no_effect_done_twice_and_none_lost(s
         assert sorted(t.name for t in db.session.get(Opportunity, opp.id).tags) == tags
     per_opp = db.session.execute(
         select(FeedEntry.opportunity_id, func.count())
-        .where(FeedEntry.kind == "automation")
+        .where(by_automation())
         .group_by(FeedEntry.opportunity_id)
     ).all()
     assert sorted(count for _id, count in per_opp) == [8] * 40  # every effect told once

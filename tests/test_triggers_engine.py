@@ -16,6 +16,7 @@ from crm.models import (
     TriggerRun,
 )
 from crm.services.actions import close_action
+from crm.services.events import by_automation
 from crm.services.opportunities import move_opportunity, set_result
 from crm.services.quotes import reopen_quote
 from tests.factories import (
@@ -157,15 +158,22 @@ def test_every_effect_kind_does_what_it_says_in_order(worker, smtp):
         sales_admin.id,
         "Administrative",
     )
-    feed = db.session.scalars(
-        select(FeedEntry).where(FeedEntry.kind.in_(("note", "automation"))).order_by(FeedEntry.id)
-    ).all()
-    assert feed[1].kind == "note" and feed[1].data["text"] == "@sophie Won by Alice Martin!"
-    automation = [e.data["text"] for e in feed if e.kind == "automation"]
-    assert (
-        len(automation) == 7
-        and automation[0].startswith("created the action")
-        and automation[-1].startswith("created campaign")
+    # One feed line per effect: the action, note and tags lines its services wrote, signed with
+    # the trigger, and a line of its own for the others.
+    feed = db.session.scalars(select(FeedEntry).where(by_automation()).order_by(FeedEntry.id)).all()
+    assert [e.kind for e in feed] == [
+        "action_created",
+        "note",
+        "automation",
+        "automation",
+        "automation",
+        "tags_changed",
+        "automation",
+    ]
+    assert {e.data["trigger"] for e in feed} == {"Won → everything"}
+    assert feed[1].data["text"] == "@sophie Won by Alice Martin!"
+    assert feed[2].data["text"].startswith("added Camille") and feed[-1].data["text"].startswith(
+        "created campaign"
     )
     live = {
         e.scenario_id for e in db.session.scalars(select(Enrollment).where(Enrollment.status == "active"))
@@ -180,7 +188,7 @@ def test_every_effect_kind_does_what_it_says_in_order(worker, smtp):
     assert [t.name for t in db.session.get(Opportunity, opp.id).tags] == ["Customer"]
     campaign = db.session.scalars(select(Campaign)).one()
     assert campaign.status == "draft" and campaign.audience == {"type": "contacts", "ids": [contact.id]}
-    assert db.session.scalar(select(func.count(FeedEntry.id)).where(FeedEntry.kind == "automation")) == 7
+    assert db.session.scalar(select(func.count(FeedEntry.id)).where(by_automation())) == 7
 
 
 def test_a_disabled_trigger_does_nothing(worker):
@@ -287,7 +295,7 @@ def test_a_replayed_event_does_nothing_twice(worker):
         enqueue_events([event_id])
     wait_until(_processed, 15)
     assert db.session.scalar(select(func.count(FeedEntry.id)).where(FeedEntry.kind == "note")) == 1
-    assert db.session.scalar(select(func.count(FeedEntry.id)).where(FeedEntry.kind == "automation")) == 2
+    assert db.session.scalar(select(func.count(FeedEntry.id)).where(by_automation())) == 2
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
@@ -319,7 +327,7 @@ def test_a_burst_travels_in_batches_and_caused_events_ride_along(start_worker):
     kinds = dict(db.session.execute(select(DomainEvent.kind, func.count()).group_by(DomainEvent.kind)).all())
     assert kinds["stage_changed"] == 120 and kinds["tag_added"] == 120
     assert db.session.scalar(select(func.count(TriggerRun.id)).where(TriggerRun.status == "done")) == 120
-    automation_lines = select(func.count(FeedEntry.id)).where(FeedEntry.kind == "automation")
+    automation_lines = select(func.count(FeedEntry.id)).where(by_automation())
     assert db.session.scalar(automation_lines) == 120
     # RQ files a job as finished a moment after its last commit: wait for the three, then no more.
     finished = FinishedJobRegistry(queue=queue)

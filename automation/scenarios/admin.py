@@ -6,12 +6,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
-from automation.scenarios import structure
+from automation.scenarios import files, structure
 from automation.scenarios.engine import enqueue_enrollments, finish, timeline
 from automation.scenarios.steps import STEPS
 from crm.extensions import db
-from crm.models import Enrollment, Scenario, ScenarioStep, User, utcnow
+from crm.models import Enrollment, Scenario, ScenarioStep, Trigger, TriggerEffect, User, utcnow
 from crm.services import ServiceError
 
 
@@ -60,19 +61,56 @@ def add_step(
     )
     scenario.steps.append(step)
     db.session.flush()
+    files.link_images(step)
     for offset, sibling in enumerate(sorted(siblings, key=lambda s: s.position)):
         if kind == "if":  # what followed the If now follows its "no" answer
             sibling.parent_id, sibling.branch, sibling.position = step.id, "no", offset
         else:
             sibling.position = position + 1 + offset
+    problems = structure.open_paths(scenario) if scenario.active else []
+    if problems:
+        label = scenario.label
+        db.session.rollback()
+        raise would_open(label, problems)
     _touch(scenario)
     db.session.commit()
     return step
 
 
+def would_open(label: str, problems: list[str]) -> ServiceError:
+    """The refusal of an edit that would leave an active scenario with an open path: people
+    walking it could reach a path with no End, or an empty branch."""
+    return ServiceError(
+        _(
+            "“%(label)s” is active and this change would leave a path without an End (%(where)s). "
+            "Deactivate it first (people stay on their step), make your changes, then reactivate it.",
+            label=label,
+            where="; ".join(problems),
+        ),
+        409,
+    )
+
+
+def check_addition(scenario: Scenario, kind: str) -> None:
+    """Refuse at once what add_step would refuse on an active scenario: an If starts with an
+    empty "yes" branch (what follows it goes to "no"), so it always opens a path."""
+    if scenario.active and kind == "if":
+        raise would_open(scenario.label, [_("the “yes” branch of the new If would be empty")])
+
+
+def check_removal(step: ScenarioStep) -> None:
+    """Refuse removing a step (an If: with its branches) that would open a path of an active scenario."""
+    scenario = step.scenario
+    if scenario.active:
+        problems = structure.open_paths(scenario, without={s.id for s in subtree(step)})
+        if problems:
+            raise would_open(scenario.label, problems)
+
+
 def update_step(step: ScenarioStep, *, label: str, config: dict[str, Any]) -> None:
     step.label = label.strip() or str(STEPS[step.kind].default_label)
     step.config = config
+    files.link_images(step)
     _touch(step.scenario)
     db.session.commit()
 
@@ -109,6 +147,7 @@ def subtree(step: ScenarioStep) -> list[ScenarioStep]:
 def delete_step(step: ScenarioStep, *, people_go: str | None = None, actor: User | None = None) -> int:
     """Remove a step (an If takes its branches along). People waiting on it go to the next step
     or to the End, as the admin chose; nobody is left pointing at nothing."""
+    check_removal(step)
     doomed = subtree(step)
     waiting = people_on(doomed)
     if waiting and people_go not in ("next", "end"):
@@ -195,9 +234,24 @@ def live_count(scenario: Scenario) -> int:
     )
 
 
+def effects_using(scenario: Scenario) -> list[TriggerEffect]:
+    """The trigger effects that add people to this scenario or take them out of it."""
+    effects = db.session.scalars(
+        select(TriggerEffect)
+        .where(TriggerEffect.kind.in_(("enroll", "unenroll")))
+        .options(selectinload(TriggerEffect.trigger).selectinload(Trigger.pipeline))
+        .order_by(TriggerEffect.trigger_id, TriggerEffect.position)
+    )
+    return [e for e in effects if str((e.config or {}).get("scenario_id")) == str(scenario.id)]
+
+
 def delete_scenario(scenario: Scenario, *, remove_people: bool) -> None:
+    """Delete it with its people; the trigger effects that used it keep its name and show as
+    broken (their id is cleared: a scenario created later under the same id must not inherit them)."""
     if live_count(scenario) and not remove_people:
         raise ServiceError(_("People are still in this scenario: confirm that they are removed too."), 409)
+    for effect in effects_using(scenario):
+        effect.config = {**effect.config, "scenario_id": None, "deleted_scenario": scenario.label}
     db.session.delete(scenario)
     db.session.commit()
 

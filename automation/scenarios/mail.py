@@ -19,14 +19,18 @@ if TYPE_CHECKING:
     from automation.scenarios.steps import StepContext, StepResult
 
 HAS_TAGS = re.compile(r"<[a-zA-Z][^>]*>")
+BLOCKS = re.compile(r"<(?:p|div|br|ul|ol|table|h[1-6]|blockquote)\b", re.IGNORECASE)
 REP_SENDERS = "crm_rep_senders"  # session.info key: per-batch cache of each rep's sender address
 
 
 def message_html(message: str) -> str:
-    """A plain message becomes paragraphs; one with HTML (an inserted image) is sanitised."""
-    if HAS_TAGS.search(message):
+    """A plain message becomes paragraphs. One with an inserted image (or link) keeps its
+    paragraphs around it; one written in HTML blocks keeps its own layout. Both are sanitised."""
+    if HAS_TAGS.search(message) and BLOCKS.search(message):
         return sanitize_html(message)
     paragraphs = [p for p in re.split(r"\n\s*\n", message.strip()) if p.strip()]
+    if HAS_TAGS.search(message):
+        return sanitize_html("".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs))
     return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
@@ -88,7 +92,7 @@ def send_step_email(ctx: StepContext) -> StepResult:
         from_name=from_name,
         recipient=person,
         opportunity=opportunity,
-        attachment_ids=list(config.get("attachment_ids") or []),
+        attachment_ids=[upload.id for upload in ctx.step.attachments],
         track_opens=bool(config.get("track_opens")),
         track_clicks=bool(config.get("track_clicks")),
         simulation=ctx.simulation,

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from automation.mailing import shortcodes
 from automation.mailing.compose import merge_values, suppression_reason
+from automation.mailing.render import display_html
 from automation.scenarios import conditions, structure, timing
 from automation.scenarios.mail import message_html
 from crm.models import Contact, Enrollment, Lead, Scenario, ScenarioStep, utcnow
@@ -54,6 +55,7 @@ def dry_run(
             html = shortcodes.substitute_html(message_html(c.get("message", "")), values)
             if not c.get("sender_id") and rep and rep.signature_html:
                 html += rep.signature_html
+            html = display_html(html)  # the sandboxed frame has no session: inserted images go inside
             plan.append(PlannedStep(step, at, timing.to_local(at, tz), note, subject, html))
             step = structure.next_step(step)
         elif step.kind == "pause":

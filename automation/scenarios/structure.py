@@ -7,6 +7,7 @@ with End, or with an If whose two branches are closed."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -24,16 +25,17 @@ class Node:
     branches: dict[str, list[Node]] = field(default_factory=dict)
 
 
-def _paths(scenario: Scenario) -> dict[Key, list[ScenarioStep]]:
+def _paths(scenario: Scenario, without: Collection[int] = ()) -> dict[Key, list[ScenarioStep]]:
     paths: dict[Key, list[ScenarioStep]] = defaultdict(list)
     for step in sorted(scenario.steps, key=lambda s: (s.position, s.id)):
-        paths[(step.parent_id, step.branch)].append(step)
+        if step.id not in without:
+            paths[(step.parent_id, step.branch)].append(step)
     return paths
 
 
-def tree(scenario: Scenario) -> list[Node]:
-    """The main path as nodes; If nodes carry their "yes" and "no" paths."""
-    paths = _paths(scenario)
+def tree(scenario: Scenario, without: Collection[int] = ()) -> list[Node]:
+    """The main path as nodes; If nodes carry their "yes" and "no" paths (`without` some steps)."""
+    paths = _paths(scenario, without)
 
     def build(key: Key) -> list[Node]:
         nodes = []
@@ -68,8 +70,9 @@ def branch_start(if_step: ScenarioStep, branch: str) -> ScenarioStep | None:
     return path[0] if path else None
 
 
-def open_paths(scenario: Scenario) -> list[str]:
-    """Where the scenario is still open (paths not closed by End), described for the admin."""
+def open_paths(scenario: Scenario, without: Collection[int] = ()) -> list[str]:
+    """Where the scenario is still open (paths not closed by End), described for the admin;
+    `without`: as it would be once those steps are removed."""
     problems: list[str] = []
 
     def check(nodes: list[Node], where: str) -> None:
@@ -86,7 +89,7 @@ def open_paths(scenario: Scenario) -> list[str]:
             return
         problems.append(_("after “%(label)s”", label=last.step.label))
 
-    check(tree(scenario), _("the main path (it has no step yet)"))
+    check(tree(scenario, without), _("the main path (it has no step yet)"))
     return problems
 
 

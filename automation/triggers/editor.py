@@ -77,7 +77,8 @@ def warnings(trigger: Trigger) -> list[str]:
                 "type_id"
             ):
                 found.append(_("creating an action of the type that fires this trigger can re-fire it"))
-    return found + [_("broken: %(why)s", why=why) for why in problems(trigger)]
+    broken = problems(trigger) + [w for e in trigger.effects for w in EFFECTS[e.kind].broken(e.config)]
+    return found + [_("broken: %(why)s", why=why) for why in broken]
 
 
 def dry_run(trigger: Trigger, opportunity: Opportunity) -> list[tuple[TriggerEffect, str, str, str | None]]:

@@ -62,6 +62,10 @@ class EffectKind:
         """Reasons to refuse this configuration when the admin saves it."""
         return []
 
+    def broken(self, config: dict[str, Any]) -> list[str]:
+        """What makes a saved effect fail whatever the event (something it uses was deleted)."""
+        return []
+
     def describe(self, config: dict[str, Any]) -> str:
         return str(self.name)
 
@@ -205,29 +209,54 @@ class PostNote(EffectKind):
         return _("would post “%(text)s”", text=self._text(ctx)), ""
 
 
+def _scenario(config: dict[str, Any]) -> Scenario | None:
+    return db.session.get(Scenario, config.get("scenario_id") or 0)
+
+
+def _scenario_label(config: dict[str, Any]) -> str:
+    scenario = _scenario(config)
+    if scenario is not None:
+        return scenario.label
+    return _("(deleted scenario “%(label)s”)", label=config.get("deleted_scenario") or "?")
+
+
 class Enroll(EffectKind):
     kind = "enroll"
     name = _l("Add to a scenario")
     form = forms.ScenarioEffectForm
 
     def check(self, config: dict[str, Any]) -> list[str]:
-        scenario = db.session.get(Scenario, config.get("scenario_id") or 0)
+        scenario = _scenario(config)
         if scenario is None:
             return [_("the scenario is missing")]
         return [] if scenario.active else [_("the scenario “%(label)s” is not active", label=scenario.label)]
 
+    def broken(self, config: dict[str, Any]) -> list[str]:
+        if _scenario(config) is not None:
+            return []
+        return [_("the scenario “%(label)s” was deleted", label=config.get("deleted_scenario") or "?")]
+
     def describe(self, config: dict[str, Any]) -> str:
-        scenario = db.session.get(Scenario, config.get("scenario_id") or 0)
-        return _("add the contact to “%(label)s”", label=scenario.label if scenario else "?")
+        return _("add the contact to “%(label)s”", label=_scenario_label(config))
+
+    def _target(self, ctx: EffectContext) -> Scenario:
+        """The scenario, or a failure that says why there is none (an admin deleted it)."""
+        from crm.services import ServiceError
+
+        scenario = _scenario(ctx.effect.config)
+        if scenario is None:
+            reasons = self.broken(ctx.effect.config)
+            raise ServiceError(_("%(why)s: edit or remove this effect", why=reasons[0]))
+        return scenario
 
     def run(self, ctx: EffectContext) -> str:
         from automation.scenarios import engine
         from crm.services import ServiceError
 
-        scenario = db.session.get(Scenario, ctx.effect.config.get("scenario_id") or 0)
+        scenario = self._target(ctx)
         contact = ctx.opportunity.contact
-        if scenario is None or contact is None:
-            raise ServiceError(_("no scenario, or the opportunity has no contact"))
+        if contact is None:
+            raise ServiceError(_("the opportunity has no contact"))
         if engine.live_enrollment(scenario, contact) is not None:
             return _("%(name)s was already in “%(label)s”", name=contact.display_name, label=scenario.label)
         engine.enroll(
@@ -241,20 +270,17 @@ class Unenroll(Enroll):
     name = _l("Remove from a scenario")
 
     def check(self, config: dict[str, Any]) -> list[str]:
-        return (
-            [] if db.session.get(Scenario, config.get("scenario_id") or 0) else [_("the scenario is missing")]
-        )
+        return [] if _scenario(config) else [_("the scenario is missing")]
 
     def describe(self, config: dict[str, Any]) -> str:
-        scenario = db.session.get(Scenario, config.get("scenario_id") or 0)
-        return _("remove the contact from “%(label)s”", label=scenario.label if scenario else "?")
+        return _("remove the contact from “%(label)s”", label=_scenario_label(config))
 
     def run(self, ctx: EffectContext) -> str:
         from automation.scenarios import engine
 
-        scenario = db.session.get(Scenario, ctx.effect.config.get("scenario_id") or 0)
+        scenario = self._target(ctx)
         contact = ctx.opportunity.contact
-        if scenario is None or contact is None:
+        if contact is None:
             return _("nothing to remove")
         removed = engine.unenroll(
             scenario, contact, reason=_("automation “%(name)s”", name=ctx.trigger.name), commit=False

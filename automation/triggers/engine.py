@@ -17,9 +17,9 @@ from automation.queues import EVENT_JOB, get_queue, scheduler_time
 from automation.triggers.effects import EFFECTS, EffectContext
 from automation.triggers.events import matches
 from crm.extensions import db
-from crm.models import DomainEvent, EffectRun, Opportunity, Trigger, TriggerRun, utcnow
+from crm.models import DomainEvent, EffectRun, FeedEntry, Opportunity, Trigger, TriggerRun, utcnow
 from crm.services import ServiceError
-from crm.services.events import feed
+from crm.services.events import FEED_WRITTEN, feed
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 5
@@ -169,7 +169,11 @@ def _run_effect(event, opportunity, trigger, effect, run, key, position, previou
             (opportunity.owner.locale if opportunity.owner else None)
             or current_app.config["BABEL_DEFAULT_LOCALE"]
         ):
-            summary = spec.run(ctx)
+            db.session.info[FEED_WRITTEN] = []
+            try:
+                summary = spec.run(ctx)
+            finally:
+                written = db.session.info.pop(FEED_WRITTEN, [])
             if previous is None:
                 db.session.add(
                     EffectRun(
@@ -190,7 +194,7 @@ def _run_effect(event, opportunity, trigger, effect, run, key, position, previou
                     summary,
                     None,
                 )
-            feed(opportunity, "automation", None, status="done", trigger=trigger.name, text=summary)
+            _tell(opportunity, trigger, summary, written)
         db.session.commit()  # the effect, its run record and its feed line: all or nothing
     except IntegrityError:
         db.session.rollback()  # the same key committed elsewhere: that run did it
@@ -234,6 +238,16 @@ def _run_effect(event, opportunity, trigger, effect, run, key, position, previou
     return "done"
 
 
+def _tell(opportunity: Opportunity, trigger: Trigger, summary: str, written: list[FeedEntry]) -> None:
+    """One feed line per effect: the lines its services wrote (the action, the tags, the note),
+    signed with the trigger's name, or else a line of its own saying what it did."""
+    own = [entry for entry in written if entry.opportunity_id == opportunity.id]
+    for entry in own:
+        entry.data = {**entry.data, "trigger": trigger.name}
+    if not own:
+        feed(opportunity, "automation", None, status="done", trigger=trigger.name, text=summary)
+
+
 def _failed(event, opportunity, trigger, effect, run, key, position, attempts, reason, *, temporary) -> None:  # type: ignore[no-untyped-def]
     row = db.session.scalar(select(EffectRun).where(EffectRun.key == key))
     if row is None:
@@ -261,10 +275,13 @@ def _failed(event, opportunity, trigger, effect, run, key, position, attempts, r
 
 
 def fail_run(run: TriggerRun, opportunity: Opportunity, trigger: Trigger, reason: str, text: str) -> None:
-    """A run that failed for good: its status and reason, and a line on the opportunity's feed
-    (in the current transaction)."""
+    """A run that failed for good: its status and reason, a line on the opportunity's feed and a
+    notification to the admins (in the current transaction)."""
+    from crm.services.notes import notify_admins
+
     run.status, run.error, run.finished_at = "failed", reason[:2000], utcnow()
-    feed(opportunity, "automation", None, status="failed", trigger=trigger.name, text=text)
+    entry = feed(opportunity, "automation", None, status="failed", trigger=trigger.name, text=text)
+    notify_admins(opportunity, entry, f"{trigger.name} — {text}")
 
 
 def _schedule(event_id: int, at) -> None:  # type: ignore[no-untyped-def]

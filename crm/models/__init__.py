@@ -44,6 +44,7 @@ from crm.models.scenarios import (
     EnrollmentEvent,
     Scenario,
     ScenarioStep,
+    StepFile,
 )
 from crm.models.triggers import (
     EFFECT_KINDS,
@@ -93,6 +94,7 @@ __all__ = [
     "ScenarioStep",
     "SenderAddress",
     "Stage",
+    "StepFile",
     "Suppression",
     "Tag",
     "Trigger",

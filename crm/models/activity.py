@@ -1,4 +1,4 @@
-"""Actions (the agenda), quotes, and notifications for @mentions."""
+"""Actions (the agenda), quotes, and notifications (@mentions, automations that failed)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.models.base import Timestamps, utcnow
+from crm.models.events import FeedEntry
 from crm.models.pipeline import Opportunity
 from crm.models.records import Account, Contact
 from crm.models.users import User
@@ -132,7 +133,8 @@ class QuoteLine(db.Model):
 
 
 class Notification(db.Model):
-    """Someone was @mentioned in a note: shown under the bell until read."""
+    """Someone was @mentioned in a note, or (admins) an automation failed on this opportunity:
+    shown under the bell until read. Which of the two: the kind of the feed line it points at."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_unread", "user_id", "read_at"),)
@@ -144,6 +146,7 @@ class Notification(db.Model):
     )
     opportunity: Mapped[Opportunity] = relationship()
     feed_entry_id: Mapped[int | None] = mapped_column(ForeignKey("feed_entries.id", ondelete="CASCADE"))
+    feed_entry: Mapped[FeedEntry | None] = relationship()
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     text: Mapped[str] = mapped_column(String(500), nullable=False, default="")

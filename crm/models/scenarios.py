@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.models.base import Timestamps, utcnow
+from crm.models.mail import Upload
 
 STEP_KINDS = ("email", "pause", "if", "end")
+STEP_FILE_ROLES = ("attachment", "image")  # sent attached / shown inline in the message
 # Enrollments in one of these statuses are "in" the scenario; the others are history.
 LIVE = ("active",)
 ENROLLMENT_STATUSES = ("active", "completed", "exited", "replied", "removed")
@@ -48,6 +50,29 @@ class ScenarioStep(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("scenario_steps.id", ondelete="CASCADE"))
     branch: Mapped[str | None] = mapped_column(String(3))  # "yes" / "no" under an If step
     position: Mapped[int] = mapped_column(nullable=False, default=0)
+    files: Mapped[list[StepFile]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="StepFile.upload_id"
+    )
+
+    @property
+    def attachments(self) -> list[Upload]:
+        return [f.upload for f in self.files if f.role == "attachment"]
+
+
+class StepFile(db.Model):
+    """An uploaded file an email step uses: one of its attachments, or an image in its message.
+    Who may read an upload can be asked here: the step's scenario owns it."""
+
+    __tablename__ = "scenario_step_files"
+    # Steps under a removed If go by ON DELETE CASCADE, their files with them (see ScenarioStep).
+    __mapper_args__ = {"confirm_deleted_rows": False}
+
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("scenario_steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+    upload: Mapped[Upload] = relationship()
 
 
 class Enrollment(db.Model):

@@ -28,7 +28,11 @@ def index() -> Response:
     items = db.session.scalars(
         select(Notification)
         .where(Notification.user_id == current_user.id, notification_visible(current_user))
-        .options(selectinload(Notification.opportunity), selectinload(Notification.author))
+        .options(
+            selectinload(Notification.opportunity),
+            selectinload(Notification.author),
+            selectinload(Notification.feed_entry),
+        )
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
         .limit(30)
     ).all()

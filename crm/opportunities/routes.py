@@ -24,6 +24,7 @@ from crm.opportunities.forms import MoveForm, NewOpportunityForm, OpportunityFor
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services.access import opportunity_or_404, stage_or_none
+from crm.services.events import by_automation
 from crm.services.notes import post_note
 from crm.services.opportunities import (
     create_opportunity,
@@ -144,7 +145,9 @@ def _feed(opp: Opportunity, only: str | None = None) -> list[FeedItem]:
             .order_by(FeedEntry.created_at.desc(), FeedEntry.id.desc())
             .limit(200)
         )
-        if only in FEED_KINDS:
+        if only == "automation":  # its own lines, and those of others it wrote (an action, a tag…)
+            query = query.where(by_automation())
+        elif only in FEED_KINDS:
             query = query.where(FeedEntry.kind.in_(FEED_KINDS[only]))
         items += [FeedItem(e.kind, e.created_at, entry=e) for e in db.session.scalars(query)]
     if only in (None, "emails"):

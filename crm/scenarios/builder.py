@@ -137,6 +137,10 @@ def add(scenario_id: int) -> Response:
         abort(404)
     after, parent = _where(scenario, "after"), _where(scenario, "parent")
     branch = request.values.get("branch") if request.values.get("branch") in ("yes", "no") else None
+    try:
+        admin.check_addition(scenario, kind)
+    except ServiceError as err:
+        return refused(str(err.message), err.status)
     form = step_form(kind)
     where = {
         "after": after.id if after else "",
@@ -204,6 +208,10 @@ def move(scenario_id: int, step_id: int) -> Response:
 def delete_step(scenario_id: int, step_id: int) -> Response:
     scenario = _scenario(scenario_id)
     step = _step(scenario, step_id)
+    try:
+        admin.check_removal(step)  # before asking where people go: there is nothing to ask
+    except ServiceError as err:
+        return refused(str(err.message), err.status)
     people_go = request.form.get("people_go")
     waiting = len(admin.people_on(admin.subtree(step)))
     if waiting and people_go not in ("next", "end"):
@@ -236,6 +244,19 @@ def deactivate(scenario_id: int) -> Response:
             "“%(label)s” is inactive: people stay on their step until you reactivate it.",
             label=scenario.label,
         ),
+    )
+
+
+@bp.get("/<int:scenario_id>/delete")
+def confirm_delete(scenario_id: int) -> Response:
+    """The confirmation names what the deletion breaks: triggers that use it, people in it."""
+    scenario = _scenario(scenario_id)
+    return render(
+        "scenarios/delete.html",
+        block="dialog",
+        scenario=scenario,
+        effects=admin.effects_using(scenario),
+        live=admin.live_count(scenario),
     )
 
 

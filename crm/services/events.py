@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_
+
 from crm.extensions import db
 from crm.models import DomainEvent, FeedEntry, Opportunity, User
+
+# session.info key: while an automation's effect runs, the feed lines its services write are
+# collected here, so the engine tells the effect on those lines instead of adding another.
+FEED_WRITTEN = "crm_feed_written"
 
 
 def emit(
@@ -39,4 +45,12 @@ def feed(opportunity: Opportunity, kind: str, actor: User | None, **data: Any) -
         opportunity_id=opportunity.id, kind=kind, actor_id=actor.id if actor else None, data=data
     )
     db.session.add(entry)
+    written = db.session.info.get(FEED_WRITTEN)
+    if written is not None:
+        written.append(entry)
     return entry
+
+
+def by_automation() -> ColumnElement[bool]:
+    """Feed lines an automation wrote: its own, and those its effects' services wrote (signed)."""
+    return or_(FeedEntry.kind == "automation", FeedEntry.data["trigger"].as_string().is_not(None))

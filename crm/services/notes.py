@@ -64,6 +64,25 @@ def post_note(
     return entry
 
 
+def notify_admins(opportunity: Opportunity, entry: FeedEntry, text: str) -> None:
+    """Tell every active admin that an automation failed on this opportunity (in the caller's
+    transaction). One unread notification per admin and text: a broken trigger that fails on a
+    hundred opportunities does not ring the bell a hundred times."""
+    db.session.flush()
+    text = text[:500]
+    admins = db.session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True)))
+    for user_id in admins:
+        unread = select(Notification.id).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None), Notification.text == text
+        )
+        if db.session.scalar(unread.limit(1)) is None:
+            db.session.add(
+                Notification(
+                    user_id=user_id, opportunity_id=opportunity.id, feed_entry_id=entry.id, text=text
+                )
+            )
+
+
 def unread_count_query(user: User) -> Select[tuple[int]]:
     return select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None), notification_visible(user)

@@ -1,4 +1,5 @@
-/* Template editor: insert uploaded images and shortcodes at the cursor in the HTML body. */
+/* Template and email-step editors: insert uploaded images (and shortcodes) at the cursor in the
+   body; a slot may name the field it inserts into (data-insert-into), else the template's body. */
 (function () {
   "use strict";
   function body() { return document.querySelector("#template-form textarea[name=body_html]"); }
@@ -18,7 +19,8 @@
   htmx.onLoad((root) => {
     const slot = root.matches && root.matches("[data-insert]") ? root : root.querySelector && root.querySelector("[data-insert]");
     if (slot) {
-      insert(slot.dataset.insert, body());
+      const into = slot.dataset.insertInto ? document.querySelector(slot.dataset.insertInto) : body();
+      insert(slot.dataset.insert, into);
       slot.removeAttribute("data-insert");
       document.body.dispatchEvent(new Event("imageInserted"));
     }

@@ -73,8 +73,12 @@ def test_won_creates_the_administrative_action_for_the_sales_admin(page: Page, l
         today_for(sales_admin),
     )
     page.goto(f"/opportunities/{opp.id}")
-    expect(page.locator("#opp-feed")).to_contain_text(
-        "created the action “New won opportunity – handle the order” for Sophie Sales-Admin"
+    # One feed line for the effect, signed with the trigger (not a second one in another format).
+    lines = page.locator("#opp-feed li", has_text="New won opportunity – handle the order")
+    expect(lines).to_have_count(1)
+    expect(lines).to_contain_text(
+        "Automation “When the result becomes won” created the action “New won opportunity – handle the order”"
+        " (Administrative) for Sophie Sales-Admin"
     )
 
 
