@@ -54,7 +54,7 @@ class ProfileForm(FlaskForm):
 
 @bp.route("/", methods=["GET", "POST"])
 def edit() -> Response:
-    user = current_user
+    user = current_user._get_current_object()  # the user, not the proxy: login_user keeps it in g
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
         user.name = form.name.data.strip()
