@@ -39,7 +39,7 @@ def test_changing_ones_password_needs_the_current_one_and_ends_the_other_session
     wrong = client.post("/profile/", data={**new, "current_password": "nope"}, htmx=True)
     assert wrong.status_code == 422 and "current password" in wrong.get_data(as_text=True)
     weak = client.post(
-        "/profile/", data={**FORM, "current_password": PASSWORD, "new_password": "remyrep2024"}
+        "/profile/", data={**FORM, "current_password": PASSWORD, "new_password": "remyremyremy"}
     )
     assert weak.status_code == 422 and db.session.get(User, rep.id).check_password(PASSWORD)
     ok = client.post("/profile/", data={**new, "current_password": PASSWORD})
