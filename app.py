@@ -35,12 +35,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from automation import wiring
-    from crm import cache, i18n, web  # noqa: F401  (cache: its listeners move versions on, web and worker)
+    from crm import cache, health, i18n, web  # noqa: F401  (cache: its listeners move versions on, web and worker)
 
     wiring.register()
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     web.init_app(app)
+    health.init_app(app)
 
     for bp in _blueprints():
         app.register_blueprint(bp)

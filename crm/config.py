@@ -6,7 +6,18 @@ import os
 import secrets
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_env(path: Path = ROOT / ".env") -> bool:
+    """Read `.env` into the environment; a variable already set there wins. True if read."""
+    return load_dotenv(path, override=False)
+
+
+# Before any setting is read (INSTANCE below): the app, `make run` and worker.py all import this.
+load_env()
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
 

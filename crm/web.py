@@ -309,7 +309,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", APP_CSP)
         if request.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "public, max-age=3600")
+            from crm.health import static_cache_control
+
+            static_cache_control(response)  # over Flask's `no-cache`; never `no-store`
         elif current_user.is_authenticated:
             # Nothing a signed-in user saw stays in a browser's cache for the next one.
             response.headers["Cache-Control"] = "no-store"

@@ -145,7 +145,9 @@ def test_a_rep_reads_the_actions_of_opportunities_they_see_and_no_one_elses(clie
     on_deal = make_action(colleague, title="Demo for the shared deal", opportunity=opp)
     private = make_action(colleague, title="Dentist")
     auth.login(rep)
-    assert "Demo for the shared deal" in client.get(f"/actions/{on_deal.id}").get_data(as_text=True)
+    assert "Demo for the shared deal" in client.get(f"/actions/{on_deal.id}", htmx=True).get_data(
+        as_text=True
+    )
     refused = client.get(f"/actions/{private.id}")
     assert refused.status_code == 403 and "Dentist" not in refused.get_data(as_text=True)
     assert client.get(f"/actions/{on_deal.id}/edit").status_code == 403

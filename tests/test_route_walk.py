@@ -11,7 +11,7 @@ from app import create_app
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ADMIN_PREFIX = "/settings/"
-PUBLIC = {"auth.login", "auth.language", "static"}
+PUBLIC = {"auth.login", "auth.language", "static", "health.healthz", "health.favicon"}
 MAIL_LINKS = (
     "public.",
     "inbound.",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -12,7 +13,8 @@ from crm.actions.forms import ActionForm
 from crm.agenda.routes import today_for
 from crm.extensions import db
 from crm.forms import optional_int, user_choices
-from crm.models import Action, ActionType, User
+from crm.models import Action, ActionType, Opportunity, User
+from crm.pages import fragment_or_page, fragment_or_redirect
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services.access import can_see, opportunity_or_404
@@ -55,6 +57,31 @@ def _action(action_id: int, *, edit: bool) -> Action:
     return action
 
 
+def _host(opportunity: Opportunity | None) -> str:
+    """The page that shows an action: its opportunity's, else the agenda."""
+    if opportunity is not None:
+        return url_for("opportunities.show", opportunity_id=opportunity.id) + "#opp-actions"
+    return url_for("agenda.show")
+
+
+def _form_page(
+    form: ActionForm, action: Action | None, opportunity: Opportunity | None, status: int = 200
+) -> Response:
+    """The action form: inline for HTMX, on a page of its own otherwise."""
+    title = _l("New action") if action is None else _l("Edit the action")
+    return fragment_or_page(
+        "actions/_form.html",
+        title=str(title),
+        back_url=_host(opportunity),
+        back_label=opportunity.name if opportunity is not None else str(_l("Agenda")),
+        list_item=True,
+        status=status,
+        form=form,
+        action=action,
+        opportunity=opportunity,
+    )
+
+
 def _done(message: str, action: Action) -> Response:
     response = render("actions/_row.html", action=action, today=today_for(current_user))
     return toast(response, message, actionsChanged=True, opportunityChanged=action.opportunity_id or 0)
@@ -69,7 +96,7 @@ def create() -> Response:
         form.assignee_id.data = current_user.id
         form.due_date.data = today_for(current_user)
         form.opportunity_id.data = opportunity.id if opportunity else ""
-        return render("actions/_form.html", form=form, action=None, opportunity=opportunity)
+        return _form_page(form, None, opportunity)
     if form.validate_on_submit():
         try:
             action = create_action(
@@ -87,7 +114,7 @@ def create() -> Response:
             form.type_id.errors.append(err.message)
         else:
             return _done(_("Action created."), action)
-    return render("actions/_form.html", form=form, action=None, opportunity=opportunity, status=422)
+    return _form_page(form, None, opportunity, status=422)
 
 
 @bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
@@ -107,14 +134,15 @@ def edit(action_id: int) -> Response:
         )
         return _done(_("Action saved."), action)
     status = 422 if form.is_submitted() else 200
-    return render(
-        "actions/_form.html", form=form, action=action, opportunity=action.opportunity, status=status
-    )
+    return _form_page(form, action, action.opportunity, status)
 
 
 @bp.get("/<int:action_id>")
 def row(action_id: int) -> Response:
-    return render("actions/_row.html", action=_action(action_id, edit=False), today=today_for(current_user))
+    action = _action(action_id, edit=False)
+    if page := fragment_or_redirect(_host(action.opportunity)):
+        return page
+    return render("actions/_row.html", action=action, today=today_for(current_user))
 
 
 @bp.post("/<int:action_id>/close")

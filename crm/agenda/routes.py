@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import format_date
 from flask_login import current_user
 from sqlalchemy import Select, func, select
@@ -17,6 +17,7 @@ from crm.charts import Bar, columns
 from crm.extensions import db
 from crm.forms import optional_int
 from crm.models import Action, User
+from crm.pages import fragment_or_redirect
 from crm.security import protect
 from crm.web import render
 
@@ -63,6 +64,8 @@ def _week_start(value: str | None, today: date) -> date:
 
 @bp.get("/badge")
 def badge() -> Response:
+    if page := fragment_or_redirect(url_for("agenda.show")):  # the top bar's counter, polled
+        return page
     return render("agenda/_badge.html", due=due_count(current_user))
 
 

@@ -18,6 +18,7 @@ from crm.charts import Bar, funnel
 from crm.extensions import db
 from crm.forms import optional_int, page_number
 from crm.models import CLOSED_RESULTS, Pipeline, Stage, Tag
+from crm.pages import fragment_or_redirect
 from crm.security import protect
 from crm.services.access import pipeline_or_404, pipeline_visible, visible_pipeline_rows
 from crm.web import money, money_formatter, render
@@ -131,6 +132,8 @@ def more(pipeline_id: int, stage_id: int) -> Response:
     stage = db.get_or_404(Stage, stage_id)
     if stage.pipeline_id != pipeline_or_404(current_user, pipeline_id).id:
         abort(404)
+    if page := fragment_or_redirect(url_for("board.show", pipeline_id=pipeline_id, **filter_args())):
+        return page
     limit = current_app.config["BOARD_PAGE_SIZE"]
     offset = max(optional_int(request.args.get("offset")) or 0, 0)
     cards = more_cards(pipeline_id, stage_id, board_filter(), offset, limit + 1)

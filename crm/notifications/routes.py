@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from crm.extensions import db
 from crm.models import Notification, utcnow
+from crm.pages import fragment_or_page, fragment_or_redirect
 from crm.security import protect
 from crm.services.access import can_see, notification_visible
 from crm.services.notes import unread_count
@@ -20,6 +22,8 @@ bp = protect(Blueprint("notifications", __name__, url_prefix="/notifications"))
 
 @bp.get("/bell")
 def bell() -> Response:
+    if page := fragment_or_redirect(url_for("notifications.index")):  # the top bar's counter, polled
+        return page
     return render("notifications/_bell.html", unread=unread_count(current_user))
 
 
@@ -36,7 +40,15 @@ def index() -> Response:
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
         .limit(30)
     ).all()
-    return render("notifications/_list.html", items=items)
+    # The top bar's menu; opened on its own, a page of its own.
+    title = str(_l("Notifications"))
+    return fragment_or_page(
+        "notifications/_list.html",
+        title=title,
+        back_url=url_for("board.home"),
+        back_label=str(_l("Board")),
+        items=items,
+    )
 
 
 @bp.get("/<int:notification_id>")

@@ -21,6 +21,7 @@ from crm.extensions import db, htmx
 from crm.forms import optional_int, user_choices
 from crm.models import Account, Action, Contact, FeedEntry, Opportunity, OutboxMessage, Quote, Stage, Tag
 from crm.opportunities.forms import MoveForm, NewOpportunityForm, OpportunityForm, ResultForm, tag_list
+from crm.pages import dialog_html
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services.access import opportunity_or_404, stage_or_none
@@ -214,6 +215,8 @@ def edit(opportunity_id: int) -> Response:
             return done(url_for("opportunities.show", opportunity_id=opp.id), _("Saved."))
         return toast(_page(opp, "fields"), _("Saved."), opportunityChanged=opp.id)
     status = 422 if form.is_submitted() else 200
+    if not htmx:  # opened in a tab of its own: the opportunity page with its form open
+        return _page(opp, status=status, form=form, editing=True)
     return render("opportunities/_edit.html", form=form, opp=opp, status=status)
 
 
@@ -246,9 +249,12 @@ def result(opportunity_id: int) -> Response:
     form = ResultForm()
     if request.method == "GET":
         form.result.data = request.args.get("result", "won")
-        return render("opportunities/_result.html", form=form, opp=opp, filters=filter_args())
-    if not form.validate():
-        return render("opportunities/_result.html", form=form, opp=opp, filters=filter_args(), status=422)
+    if request.method == "GET" or not form.validate():
+        status = 200 if request.method == "GET" else 422
+        if not htmx:  # the opportunity page with the dialog open
+            dialog = dialog_html("opportunities/_result.html", form=form, opp=opp, filters=filter_args())
+            return _page(opp, status=status, modal=dialog)
+        return render("opportunities/_result.html", form=form, opp=opp, filters=filter_args(), status=status)
     try:
         set_result(opp, form.result.data, actor=current_user, reason=form.reason.data)
     except ServiceError as err:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from automation.mailing.senders import verified_senders
 from crm.extensions import db, htmx
 from crm.models import EmailTemplate, Quote, QuoteLine, SenderAddress
+from crm.pages import dialog_html
 from crm.quote_pdf import render_quote_pdf
 from crm.quotes.forms import LineForm, QuoteForm, SendForm
 from crm.security import protect
@@ -137,6 +138,8 @@ def send(quote_id: int) -> Response:
     if request.method == "GET":
         mine = next((s for s in verified_senders() if s.email == current_user.email), None)
         form.sender_id.data = mine.id if mine else None
+        if not htmx:  # the quote page with the dialog open
+            return _page(quote, modal=dialog_html("quotes/_send.html", quote=quote, form=form))
         return render("quotes/_send.html", quote=quote, form=form)
     if not form.validate():
         return render("quotes/_send.html", quote=quote, form=form, status=422)

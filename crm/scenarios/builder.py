@@ -15,6 +15,7 @@ from automation.scenarios.steps import STEPS
 from crm.extensions import db, htmx
 from crm.forms import optional_int
 from crm.models import Enrollment, Pipeline, Scenario, ScenarioStep, Tag
+from crm.pages import fragment_or_redirect
 from crm.security import protect
 from crm.services import ServiceError
 from crm.settings.forms import NameForm
@@ -129,12 +130,21 @@ def _where(scenario: Scenario, name: str) -> ScenarioStep | None:
     return _step(scenario, step_id)
 
 
+def _flow_page(scenario: Scenario, step: ScenarioStep | None = None) -> Response | None:
+    """None for HTMX; otherwise a redirect to the scenario's page, where step forms open (they
+    swap into its flow)."""
+    anchor = f"#step-{step.id}" if step else "#flow"
+    return fragment_or_redirect(url_for("scenarios.show", scenario_id=scenario.id) + anchor)
+
+
 @bp.route("/<int:scenario_id>/steps/new", methods=["GET", "POST"])
 def add(scenario_id: int) -> Response:
     scenario = _scenario(scenario_id)
     kind = request.values.get("kind", "")
     if kind not in STEPS:
         abort(404)
+    if request.method == "GET" and (flow := _flow_page(scenario)):
+        return flow
     after, parent = _where(scenario, "after"), _where(scenario, "parent")
     branch = request.values.get("branch") if request.values.get("branch") in ("yes", "no") else None
     try:
@@ -178,6 +188,8 @@ def add(scenario_id: int) -> Response:
 def edit(scenario_id: int, step_id: int) -> Response:
     scenario = _scenario(scenario_id)
     step = _step(scenario, step_id)
+    if request.method == "GET" and (flow := _flow_page(scenario, step)):
+        return flow
     form = step_form(step.kind, step)
     if request.method == "POST" and form.validate():
         admin.update_step(step, label=form.label.data or "", config=STEPS[step.kind].config_from(form))

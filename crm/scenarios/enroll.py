@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, or_, select
@@ -12,6 +12,7 @@ from automation.scenarios import engine
 from crm.extensions import db
 from crm.forms import optional_int
 from crm.models import Account, Contact, Enrollment, Lead, Scenario, contact_tags, lead_tags
+from crm.pages import fragment_or_redirect
 from crm.security import protect
 from crm.services import ServiceError
 from crm.web import refused, render, toast
@@ -70,7 +71,9 @@ def panel(kind: str, record) -> Response:  # type: ignore[no-untyped-def]
 
 @bp.get("/<kind>/<int:record_id>/scenarios")
 def show(kind: str, record_id: int) -> Response:
-    return panel(kind, _record(kind, record_id))
+    record = _record(kind, record_id)
+    url = url_for("records.show", kind=kind, record_id=record.id) + "#person-scenarios"
+    return fragment_or_redirect(url) or panel(kind, record)
 
 
 @bp.post("/<kind>/<int:record_id>/scenarios")

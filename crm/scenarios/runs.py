@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -14,10 +14,12 @@ from automation.mailing.compose import suppression_reason
 from automation.scenarios import engine, replies
 from automation.scenarios.mail import rep_sender
 from automation.scenarios.preview import dry_run
-from crm.extensions import db
+from crm.extensions import db, htmx
 from crm.forms import optional_int, page_number
 from crm.models import Account, Contact, Enrollment, EnrollmentEvent, Lead, Scenario, SenderAddress, utcnow
+from crm.pages import dialog_html, fragment_or_redirect
 from crm.scenarios.builder import _scenario
+from crm.scenarios.builder import page as scenario_page
 from crm.security import protect
 from crm.services import ServiceError
 from crm.web import refused, render, toast
@@ -37,6 +39,10 @@ def _enrollment(scenario: Scenario, enrollment_id: int) -> Enrollment:
 @bp.get("/<int:scenario_id>/people")
 def people(scenario_id: int) -> Response:
     scenario = _scenario(scenario_id)
+    if redirect_to := fragment_or_redirect(
+        url_for("scenarios.show", scenario_id=scenario.id) + "#people-panel"
+    ):
+        return redirect_to
     status = request.args.get("status", "active")
     query = select(Enrollment).where(Enrollment.scenario_id == scenario.id, Enrollment.simulation.is_(False))
     if status != "all":
@@ -66,9 +72,10 @@ def timeline(scenario_id: int, enrollment_id: int) -> Response:
         .order_by(EnrollmentEvent.id)
     ).all()
     steps = {s.id: s for s in scenario.steps}
-    return render(
-        "scenarios/_timeline.html", scenario=scenario, enrollment=enrollment, events=events, steps=steps
-    )
+    context = {"scenario": scenario, "enrollment": enrollment, "events": events, "steps": steps}
+    if not htmx:  # the scenario's page with the timeline open
+        return scenario_page(scenario, modal=dialog_html("scenarios/_timeline.html", **context))
+    return render("scenarios/_timeline.html", **context)
 
 
 @bp.post("/<int:scenario_id>/people/<int:enrollment_id>/replied")

@@ -36,7 +36,7 @@ def _counts(pipeline: Pipeline) -> dict[int, int]:
     return {stage_id: count for stage_id, count in rows}
 
 
-def _page(pipeline: Pipeline, block: str | None = None, status: int = 200, **extra: object) -> Response:
+def page(pipeline: Pipeline, block: str | None = None, status: int = 200, **extra: object) -> Response:
     """The pipeline's settings page, or one block of it for HTMX; `extra` may replace its forms."""
     context = {
         "counts": _counts(pipeline),
@@ -49,7 +49,7 @@ def _page(pipeline: Pipeline, block: str | None = None, status: int = 200, **ext
 
 
 def _stages(pipeline: Pipeline, status: int = 200, form: NameForm | None = None) -> Response:
-    return _page(pipeline, "stages", status, stage_form=form or NameForm(formdata=None))
+    return page(pipeline, "stages", status, stage_form=form or NameForm(formdata=None))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -95,7 +95,7 @@ def _access_form(pipeline: Pipeline | None = None) -> PipelineAccessForm:
 
 @bp.get("/<int:pipeline_id>")
 def show(pipeline_id: int) -> Response:
-    return _page(db.get_or_404(Pipeline, pipeline_id))
+    return page(db.get_or_404(Pipeline, pipeline_id))
 
 
 @bp.post("/<int:pipeline_id>/access")
@@ -103,7 +103,7 @@ def access(pipeline_id: int) -> Response:
     pipeline = db.get_or_404(Pipeline, pipeline_id)
     form = _access_form()
     if not form.validate():
-        return _page(pipeline, "access", 422, access_form=form)
+        return page(pipeline, "access", 422, access_form=form)
     members = list(db.session.scalars(select(User).where(User.id.in_(form.members.data or []))))
     set_access(pipeline, restricted=form.restricted.data == "1", members=members)
     message = (
@@ -111,7 +111,7 @@ def access(pipeline_id: int) -> Response:
         if pipeline.restricted
         else _("Everyone sees this pipeline now.")
     )
-    return toast(_page(pipeline, "access"), message)
+    return toast(page(pipeline, "access"), message)
 
 
 @bp.post("/<int:pipeline_id>/rename")
@@ -124,9 +124,9 @@ def rename(pipeline_id: int) -> Response:
         except ServiceError as err:
             form.name.errors.append(err.message)
         else:
-            return toast(_page(pipeline, "heading", form=form), _("Renamed."))
+            return toast(page(pipeline, "heading", form=form), _("Renamed."))
     db.session.rollback()
-    return _page(pipeline, "heading", 422, form=form)
+    return page(pipeline, "heading", 422, form=form)
 
 
 @bp.post("/<int:pipeline_id>/stages")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -13,9 +13,10 @@ from automation.mailing.senders import verified_senders
 from automation.triggers import editor
 from automation.triggers.effects import EFFECTS
 from automation.triggers.forms import TriggerForm
-from crm.extensions import db
+from crm.extensions import db, htmx
 from crm.forms import optional_int, user_choices
 from crm.models import ActionType, EmailTemplate, Opportunity, Pipeline, Scenario, Trigger, TriggerEffect
+from crm.pages import dialog_html, fragment_or_redirect
 from crm.security import protect
 from crm.web import refused, render, retarget, toast
 
@@ -40,6 +41,13 @@ def _effect(trigger: Trigger, effect_id: int) -> TriggerEffect:
     if effect.trigger_id != trigger.id:
         abort(404)
     return effect
+
+
+def _editor_page(pipeline_id: int, trigger_id: int | None = None) -> Response | None:
+    """None for HTMX; otherwise a redirect to the pipeline's settings page, where the editor is
+    (its forms open from there: they swap into the trigger list)."""
+    anchor = f"#trigger-{trigger_id}" if trigger_id else "#triggers"
+    return fragment_or_redirect(url_for("pipelines.show", pipeline_id=pipeline_id) + anchor)
 
 
 def listing(pipeline: Pipeline, status: int = 200) -> Response:
@@ -72,12 +80,15 @@ def _trigger_form(pipeline: Pipeline, trigger: Trigger | None = None) -> Trigger
 
 @bp.get("/")
 def index(pipeline_id: int) -> Response:
-    return listing(_pipeline(pipeline_id))
+    pipeline = _pipeline(pipeline_id)
+    return _editor_page(pipeline.id) or listing(pipeline)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def create(pipeline_id: int) -> Response:
     pipeline = _pipeline(pipeline_id)
+    if request.method == "GET" and (page := _editor_page(pipeline.id)):
+        return page
     form = _trigger_form(pipeline)
     if request.method == "POST" and form.validate():
         editor.create_trigger(pipeline, form.event.data, form.params(), form.name.data or "")
@@ -95,6 +106,8 @@ def create(pipeline_id: int) -> Response:
 def edit(pipeline_id: int, trigger_id: int) -> Response:
     pipeline = _pipeline(pipeline_id)
     trigger = _trigger(pipeline_id, trigger_id)
+    if request.method == "GET" and (page := _editor_page(pipeline.id, trigger.id)):
+        return page
     form = _trigger_form(pipeline, trigger)
     if request.method == "POST" and form.validate():
         editor.update_trigger(trigger, form.event.data, form.params(), form.name.data or "")
@@ -187,6 +200,8 @@ def edit_effect(pipeline_id: int, trigger_id: int, effect_id: int) -> Response:
 
 
 def _effect_form(trigger: Trigger, kind: str, effect: TriggerEffect | None) -> Response:
+    if request.method == "GET" and (page := _editor_page(trigger.pipeline_id, trigger.id)):
+        return page
     form = effect_form(kind, effect)
     if request.method == "POST" and form.validate():
         config = EFFECTS[kind].config_from(form)
@@ -242,6 +257,9 @@ def test(pipeline_id: int, trigger_id: int) -> Response:
     if chosen is not None and chosen.pipeline_id != pipeline_id:
         return refused(_("Choose an opportunity of this pipeline."), 422)
     results = editor.dry_run(trigger, chosen) if chosen else []
-    return render(
-        "triggers/_test.html", trigger=trigger, opportunities=opportunities, chosen=chosen, results=results
-    )
+    context = {"trigger": trigger, "opportunities": opportunities, "chosen": chosen, "results": results}
+    if not htmx:  # the pipeline's settings page with the dialog open
+        from crm.settings.pipelines import page
+
+        return page(trigger.pipeline, modal=dialog_html("triggers/_test.html", **context))
+    return render("triggers/_test.html", **context)
