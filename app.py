@@ -12,6 +12,9 @@ from crm.extensions import babel, csrf, db, htmx, limiter, login, mail, migrate
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app; `overrides` win over the environment (tests use them)."""
+    from crm import logs
+
+    logs.configure()  # before Flask adds its own handler: every line in one format
     app = Flask(__name__, instance_path=str(INSTANCE), instance_relative_config=True)
     app.config.from_object(Config())
     if overrides:

@@ -19,6 +19,9 @@ from rq import SimpleWorker
 from app import create_app
 from automation.queues import QUEUE_NAMES
 from automation.sweep import run_sweeps
+from crm.logs import DATEFMT as LOG_DATEFMT
+from crm.logs import FORMAT as LOG_FORMAT
+from crm.logs import configure as configure_logs
 
 log = logging.getLogger("worker")
 app = create_app()
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logs()
     if niceness := int(os.environ.get("WORKER_NICE", "0")):
         # Sharing a dyno with the web process: pages first, the background drain with what is left.
         os.nice(niceness)
@@ -92,7 +95,13 @@ def main(argv: list[str] | None = None) -> int:
             worker_ttl=max(interval + 15, 20),
         )
         try:
-            worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+            worker.work(
+                with_scheduler=True,
+                burst=args.burst,
+                logging_level="INFO",
+                log_format=LOG_FORMAT,
+                date_format=LOG_DATEFMT,
+            )
         except (RedisConnectionError, BusyLoadingError):
             log.warning("lost Redis; starting again once it is back")
             time.sleep(1)

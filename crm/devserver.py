@@ -46,6 +46,9 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
             str(data / "redis.log"),
         ],
         stdout=subprocess.DEVNULL,
+        # Its own session: a terminal's Ctrl-C reaches us, not Redis, which we stop last,
+        # once the worker and the web server are done with it.
+        start_new_session=True,
     )
     from redis import Redis
     from redis.exceptions import BusyLoadingError
