@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
-from redis import Redis
 from rq import Queue
+
+from crm.extensions import redis_conn
 
 # Listed in priority order: a worker drains events before mail before the rest.
 QUEUE_NAMES = ("events", "mail", "default")
@@ -17,15 +17,6 @@ EVENT_TIMEOUT = 600
 MAIL_JOB = "automation.mailing.send.send_batch"
 MAIL_BATCH = 50  # messages per job: one SMTP connection, one RQ round-trip
 MAIL_TIMEOUT = 600
-
-
-def redis_conn() -> Redis:
-    """The app's Redis connection (one pool per app)."""
-    conn = current_app.extensions.get("crm_redis")
-    if conn is None:
-        conn = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
-        current_app.extensions["crm_redis"] = conn
-    return conn
 
 
 def get_queue(name: str) -> Queue:

@@ -101,7 +101,7 @@ def noop_floor(jobs: int, env: dict[str, str]) -> float:
     """Jobs per second of the same worker class draining no-op jobs (the RQ overhead alone)."""
     from rq import Queue
 
-    from automation.queues import redis_conn
+    from crm.extensions import redis_conn
 
     queue = Queue("default", connection=redis_conn())
     queue.enqueue_many([Queue.prepare_data("automation.jobs.noop", result_ttl=0) for _ in range(jobs)])

@@ -16,7 +16,7 @@ from crm.models import User
 
 
 def _count(user: User) -> tuple[int, int]:
-    from crm.agenda.routes import due_count_query
+    from crm.services.actions import due_count_query
     from crm.services.notes import unread_count_query
 
     due, unread = due_count_query(user).scalar_subquery(), unread_count_query(user).scalar_subquery()
@@ -29,7 +29,7 @@ def counts() -> tuple[int, int]:
     if not current_user.is_authenticated:
         return 0, 0
     if "crm_badges" not in g:
-        from crm.agenda.routes import today_for
+        from crm.services.actions import today_for
 
         user = current_user._get_current_object()
         key = ("badges", user.id, today_for(user))

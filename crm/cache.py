@@ -60,7 +60,7 @@ _down_until = 0.0  # Redis failed: no caching until then
 
 
 def _redis():  # type: ignore[no-untyped-def]
-    from automation.queues import redis_conn
+    from crm.extensions import redis_conn
 
     return redis_conn()
 

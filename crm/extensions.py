@@ -1,5 +1,6 @@
 """Unbound Flask extensions; `create_app` binds them."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -9,6 +10,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from redis import Redis
 from sqlalchemy import MetaData
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -29,3 +31,12 @@ babel = Babel()
 htmx = HTMX()
 # Login throttling; counters in Redis (RATELIMIT_STORAGE_URI), no limit on other routes.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def redis_conn() -> Redis:
+    """The app's Redis connection (one pool per app): queues, caches, counters all share it."""
+    conn = current_app.extensions.get("crm_redis")
+    if conn is None:
+        conn = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+        current_app.extensions["crm_redis"] = conn
+    return conn

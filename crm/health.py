@@ -24,7 +24,7 @@ STATIC_UNVERSIONED = "public, max-age=3600"
 @limiter.exempt
 def healthz() -> tuple[Response, int]:
     """200 {"database": "ok", "redis": "ok"}, or 503 naming what failed. No login, no session."""
-    from automation.queues import redis_conn
+    from crm.extensions import redis_conn
 
     checks: dict[str, str] = {}
     try:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from crm.extensions import htmx
-from crm.web import render
+from crm.responses import render
 
 
 def fragment_or_page(

@@ -20,7 +20,7 @@ BRAND = (47, 91, 234)
 
 
 def _money(value: Decimal) -> str:
-    from crm.web import money_exact  # imported late: crm.web imports the blueprints' helpers
+    from crm.formatting import money_exact
 
     return money_exact(value)
 

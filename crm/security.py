@@ -49,7 +49,7 @@ def _unauthorized() -> Any:
     target = url_for("auth.login", next=local_path(request.full_path))
     if htmx:
         # Never a 3xx to HTMX: tell the browser to go to the login page itself.
-        from crm.web import hx_redirect
+        from crm.responses import hx_redirect
 
         return hx_redirect(target)
     return redirect(target)

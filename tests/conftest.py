@@ -135,8 +135,7 @@ def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     flask_app: Flask = request.getfixturevalue("app")
-    from automation.queues import redis_conn
-    from crm.extensions import db
+    from crm.extensions import db, redis_conn
     from crm.services.actions import ensure_default_action_types
 
     with flask_app.app_context():

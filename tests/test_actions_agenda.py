@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from crm.agenda.routes import today_for
 from crm.extensions import db
 from crm.models import Action, ActionType, DomainEvent, FeedEntry
+from crm.services.actions import today_for
 from tests.factories import action_type, make_action, make_opportunity, make_pipeline, make_user
 
 

@@ -10,9 +10,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from automation.queues import redis_conn
 from automation.scenarios import admin, engine
-from crm.extensions import db
+from crm.extensions import db, redis_conn
 from crm.models import Enrollment, EnrollmentEvent, OutboxMessage, Scenario
 from tests.factories import email_step, make_contact, make_scenario, make_sender, make_user, pause_step
 from tests.services import wait_until

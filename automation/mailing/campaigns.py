@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 
 from automation.mailing.compose import check_sender, merge_values, queue_email, render_template_for
-from automation.queues import enqueue_mail, get_queue, redis_conn, scheduler_time
-from crm.extensions import db
+from automation.queues import enqueue_mail, get_queue, scheduler_time
+from crm.extensions import db, redis_conn
 from crm.models import (
     Campaign,
     Contact,

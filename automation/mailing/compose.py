@@ -172,7 +172,7 @@ def merge_values(
     *, recipient: Any = None, opportunity: Opportunity | None = None, rep: User | None = None
 ) -> dict[str, str]:
     """Shortcode values for a recipient (contact, lead, account) and/or an opportunity."""
-    from crm.web import money
+    from crm.formatting import money
 
     contact = (
         recipient if isinstance(recipient, Contact | Lead) else (opportunity.contact if opportunity else None)

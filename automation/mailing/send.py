@@ -19,8 +19,8 @@ from sqlalchemy import exists, or_, select, update
 
 from automation.mailing.compose import recipient_of, suppression_reason
 from automation.mailing.render import build_message
-from automation.queues import enqueue_mail, redis_conn
-from crm.extensions import db, mail
+from automation.queues import enqueue_mail
+from crm.extensions import db, mail, redis_conn
 from crm.models import Campaign, OutboxMessage, SenderAddress, utcnow
 
 log = logging.getLogger(__name__)

@@ -10,16 +10,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from crm.actions.forms import ActionForm
-from crm.agenda.routes import today_for
 from crm.extensions import db
 from crm.forms import optional_int, user_choices
 from crm.models import Action, ActionType, Opportunity, User
 from crm.pages import fragment_or_page, fragment_or_redirect
+from crm.responses import refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services.access import can_see, opportunity_or_404
-from crm.services.actions import close_action, create_action, reopen_action, update_action
-from crm.web import refused, render, toast
+from crm.services.actions import close_action, create_action, reopen_action, today_for, update_action
 
 bp = protect(Blueprint("actions", __name__, url_prefix="/actions"))
 

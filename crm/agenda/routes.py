@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, request, url_for
 from flask_babel import format_date
 from flask_login import current_user
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -18,23 +17,12 @@ from crm.extensions import db
 from crm.forms import optional_int
 from crm.models import Action, User
 from crm.pages import fragment_or_redirect
+from crm.responses import render
 from crm.security import protect
-from crm.web import render
+from crm.services.actions import due_count_query, today_for
 
 bp = protect(Blueprint("agenda", __name__, url_prefix="/agenda"))
 UPCOMING_DAYS = 14
-
-
-def today_for(user: User) -> date:
-    """The user's own today (their time zone), not the server's."""
-    return datetime.now(ZoneInfo(user.timezone)).date()
-
-
-def due_count_query(user: User) -> Select[tuple[int]]:
-    """How many open actions of `user` are overdue or due today: the badge in the navigation."""
-    return select(func.count(Action.id)).where(
-        Action.assignee_id == user.id, Action.closed_at.is_(None), Action.due_date <= today_for(user)
-    )
 
 
 def due_count(user: User) -> int:

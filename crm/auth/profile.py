@@ -14,9 +14,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from crm.extensions import db
 from crm.html import sanitize_html
 from crm.passwords import StrongPassword
+from crm.responses import done, render
 from crm.security import protect
 from crm.settings.forms import TIMEZONE_CHOICES
-from crm.web import done, render
 
 bp = protect(Blueprint("profile", __name__, url_prefix="/profile"))
 

@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 from crm.auth import throttle
 from crm.auth.forms import LoginForm
 from crm.extensions import db, limiter
+from crm.responses import render
 from crm.security import local_path
 from crm.services import ServiceError
 from crm.services.users import authenticate, end_sessions
-from crm.web import render
 
 bp = Blueprint("auth", __name__)
 

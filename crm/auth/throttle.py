@@ -80,7 +80,7 @@ def remember_device(response: Response, email: str) -> None:
 def too_many(limit: RequestLimit) -> Response:
     """The login page again, with how long to wait; no password was checked."""
     from crm.auth.forms import LoginForm
-    from crm.web import render
+    from crm.responses import render
 
     minutes = max(1, round((limit.reset_at - time.time()) / 60))
     form = LoginForm()

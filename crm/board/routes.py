@@ -16,12 +16,13 @@ from crm import cache
 from crm.board.queries import BoardFilter, board_columns, closed_opportunities, more_cards
 from crm.charts import Bar, funnel
 from crm.extensions import db
+from crm.formatting import money, money_formatter
 from crm.forms import optional_int, page_number
 from crm.models import CLOSED_RESULTS, Pipeline, Stage, Tag
 from crm.pages import fragment_or_redirect
+from crm.responses import render
 from crm.security import protect
 from crm.services.access import pipeline_or_404, pipeline_visible, visible_pipeline_rows
-from crm.web import money, money_formatter, render
 
 bp = protect(Blueprint("board", __name__))
 # What the board section shows: a commit to any of these renders it again.

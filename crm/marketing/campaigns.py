@@ -16,9 +16,9 @@ from automation.mailing.senders import verified_senders
 from crm.extensions import db
 from crm.marketing.forms import CampaignForm, ScheduleForm
 from crm.models import Campaign, Contact, EmailTemplate, OutboxMessage, Pipeline, SenderAddress, Tag
+from crm.responses import done, refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
-from crm.web import done, refused, render, toast
 
 bp = protect(Blueprint("campaigns", __name__, url_prefix="/settings/campaigns"), admin=True)
 

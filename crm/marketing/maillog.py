@@ -16,8 +16,8 @@ from crm.extensions import db, htmx
 from crm.forms import page_number
 from crm.mailview import VIEWER_CSP
 from crm.models import MAIL_KINDS, OUTBOX_STATUSES, OutboxMessage, utcnow
+from crm.responses import done, refused, render, toast
 from crm.security import protect
-from crm.web import done, refused, render, toast
 
 VERIFY_SENDER = "verify-sender:"
 bp = protect(Blueprint("maillog", __name__, url_prefix="/settings/mail"), admin=True)

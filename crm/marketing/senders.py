@@ -11,9 +11,9 @@ from automation.mailing.senders import add_sender, resend_verification
 from crm.extensions import db
 from crm.marketing.forms import SenderForm
 from crm.models import SenderAddress
+from crm.responses import refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
-from crm.web import refused, render, toast
 
 bp = protect(Blueprint("senders", __name__, url_prefix="/settings/senders"), admin=True)
 

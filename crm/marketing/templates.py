@@ -17,10 +17,10 @@ from crm.extensions import db
 from crm.html import sanitize_html
 from crm.marketing.forms import PreviewForm, TemplateForm
 from crm.models import Contact, EmailTemplate, Upload
+from crm.responses import done, refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError, same_name
 from crm.uploads import save_upload
-from crm.web import done, refused, render, toast
 
 bp = protect(Blueprint("templates", __name__, url_prefix="/settings/templates"), admin=True)
 

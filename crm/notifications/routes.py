@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 from crm.extensions import db
 from crm.models import Notification, utcnow
 from crm.pages import fragment_or_page, fragment_or_redirect
+from crm.responses import render
 from crm.security import protect
 from crm.services.access import can_see, notification_visible
 from crm.services.notes import unread_count
-from crm.web import render
 
 bp = protect(Blueprint("notifications", __name__, url_prefix="/notifications"))
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from crm.actions.forms import NoteForm
-from crm.agenda.routes import today_for
 from crm.board.queries import Card, column_totals
 from crm.board.routes import board_filter, card_kit, filter_args
 from crm.extensions import db, htmx
@@ -22,9 +21,11 @@ from crm.forms import optional_int, user_choices
 from crm.models import Account, Action, Contact, FeedEntry, Opportunity, OutboxMessage, Quote, Stage, Tag
 from crm.opportunities.forms import MoveForm, NewOpportunityForm, OpportunityForm, ResultForm, tag_list
 from crm.pages import dialog_html
+from crm.responses import done, refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services.access import opportunity_or_404, stage_or_none
+from crm.services.actions import today_for
 from crm.services.events import by_automation
 from crm.services.notes import post_note
 from crm.services.opportunities import (
@@ -35,7 +36,6 @@ from crm.services.opportunities import (
     update_opportunity,
 )
 from crm.services.tags import add_tag, remove_tag
-from crm.web import done, refused, render, toast
 
 bp = protect(Blueprint("opportunities", __name__, url_prefix="/opportunities"))
 

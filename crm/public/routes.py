@@ -13,9 +13,9 @@ from automation.mailing.render import click_signer
 from automation.mailing.senders import verify_token
 from crm.extensions import csrf, db
 from crm.models import OutboxMessage, utcnow
+from crm.responses import render
 from crm.services import ServiceError
 from crm.services.suppression import unsubscribe_recipient
-from crm.web import render
 
 bp = Blueprint("public", __name__, url_prefix="/m")
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")

@@ -16,11 +16,11 @@ from crm.models import EmailTemplate, Quote, QuoteLine, SenderAddress
 from crm.pages import dialog_html
 from crm.quote_pdf import render_quote_pdf
 from crm.quotes.forms import LineForm, QuoteForm, SendForm
+from crm.responses import done, refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services import quotes as service
 from crm.services.access import opportunity_or_404, quote_or_404
-from crm.web import done, refused, render, toast
 
 bp = protect(Blueprint("quotes", __name__))
 

@@ -13,10 +13,10 @@ from crm.extensions import db
 from crm.forms import page_number, user_choices
 from crm.models import Opportunity
 from crm.records.kinds import KINDS, Kind, account_choices
+from crm.responses import done, render
 from crm.security import protect
 from crm.services.access import opportunity_visible
 from crm.services.records import save_record
-from crm.web import done, render
 
 bp = protect(Blueprint("records", __name__))
 KIND = "<any(accounts, contacts, leads):kind>"

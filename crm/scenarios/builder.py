@@ -16,12 +16,18 @@ from crm.extensions import db, htmx
 from crm.forms import optional_int
 from crm.models import Enrollment, Pipeline, Scenario, ScenarioStep, Tag
 from crm.pages import fragment_or_redirect
+from crm.responses import done, refused, render, retarget, toast
 from crm.security import protect
 from crm.services import ServiceError
 from crm.settings.forms import NameForm
-from crm.web import done, refused, render, retarget, toast
 
 bp = protect(Blueprint("scenarios", __name__, url_prefix="/settings/scenarios"), admin=True)
+
+
+@bp.app_template_global("steps_icon")
+def steps_icon(kind: str) -> str:
+    """The glyph of a step kind, for every template that lists steps."""
+    return STEPS[kind].icon if kind in STEPS else ""
 
 
 def _scenario(scenario_id: int) -> Scenario:

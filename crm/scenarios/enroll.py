@@ -13,9 +13,9 @@ from crm.extensions import db
 from crm.forms import optional_int
 from crm.models import Account, Contact, Enrollment, Lead, Scenario, contact_tags, lead_tags
 from crm.pages import fragment_or_redirect
+from crm.responses import refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
-from crm.web import refused, render, toast
 
 bp = protect(Blueprint("enroll", __name__, url_prefix="/people"))
 KINDS = {"accounts": Account, "contacts": Contact, "leads": Lead}

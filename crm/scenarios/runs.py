@@ -18,11 +18,11 @@ from crm.extensions import db, htmx
 from crm.forms import optional_int, page_number
 from crm.models import Account, Contact, Enrollment, EnrollmentEvent, Lead, Scenario, SenderAddress, utcnow
 from crm.pages import dialog_html, fragment_or_redirect
+from crm.responses import refused, render, toast
 from crm.scenarios.builder import _scenario
 from crm.scenarios.builder import page as scenario_page
 from crm.security import protect
 from crm.services import ServiceError
-from crm.web import refused, render, toast
 
 bp = protect(Blueprint("scenario_runs", __name__, url_prefix="/settings/scenarios"), admin=True)
 RECORDS = {"account": Account, "contact": Contact, "lead": Lead}

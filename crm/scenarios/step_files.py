@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 from automation.scenarios import files
 from crm.extensions import db
 from crm.models import Scenario, ScenarioStep, Upload
+from crm.responses import render, toast
 from crm.security import protect
 from crm.services import ServiceError
 from crm.uploads import save_upload
-from crm.web import render, toast
 
 bp = protect(Blueprint("step_files", __name__, url_prefix="/settings/scenarios"), admin=True)
 

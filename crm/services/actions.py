@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from crm.extensions import db
 from crm.models import DEFAULT_ACTION_TYPES, Action, ActionType, Opportunity, User, utcnow
 from crm.services import ServiceError, same_name
 from crm.services.events import emit, feed
+
+
+def today_for(user: User) -> date:
+    """The user's own today (their time zone), not the server's."""
+    return datetime.now(ZoneInfo(user.timezone)).date()
+
+
+def due_count_query(user: User) -> Select[tuple[int]]:
+    """How many open actions of `user` are overdue or due today: the badge in the navigation."""
+    return select(func.count(Action.id)).where(
+        Action.assignee_id == user.id, Action.closed_at.is_(None), Action.due_date <= today_for(user)
+    )
 
 
 def ensure_default_action_types() -> None:

@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 from crm.extensions import db
 from crm.forms import optional_int
 from crm.models import Action, ActionType, Tag, contact_tags, lead_tags, opportunity_tags
+from crm.responses import refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services import actions as action_service
 from crm.services import tags as tag_service
-from crm.web import refused, render, toast
 
 bp = protect(Blueprint("settings_lists", __name__, url_prefix="/settings"), admin=True)
 

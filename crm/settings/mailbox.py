@@ -13,8 +13,8 @@ from flask import Blueprint, abort, current_app
 from werkzeug.wrappers import Response
 
 from crm.mailview import VIEWER_CSP
+from crm.responses import render
 from crm.security import protect
-from crm.web import render
 
 bp = protect(Blueprint("mailbox", __name__, url_prefix="/settings/mailbox"), admin=True)
 PER_PAGE = 50

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from crm.extensions import db
 from crm.forms import optional_int
 from crm.models import Opportunity, Pipeline, Stage, User
+from crm.responses import done, refused, render, toast
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services.pipelines import (
@@ -22,7 +23,6 @@ from crm.services.pipelines import (
     set_access,
 )
 from crm.settings.forms import NameForm, PipelineAccessForm, PipelineForm
-from crm.web import done, refused, render, toast
 
 bp = protect(Blueprint("pipelines", __name__, url_prefix="/settings/pipelines"), admin=True)
 

@@ -11,11 +11,11 @@ from werkzeug.wrappers import Response
 from crm.extensions import db
 from crm.html import sanitize_html
 from crm.models import User
+from crm.responses import done, render
 from crm.security import protect
 from crm.services import ServiceError
 from crm.services.users import create_user, update_user
 from crm.settings.forms import NewUserForm, UserForm
-from crm.web import done, render
 
 bp = protect(Blueprint("users", __name__, url_prefix="/settings/users"), admin=True)
 

@@ -17,8 +17,8 @@ from crm.extensions import db, htmx
 from crm.forms import optional_int, user_choices
 from crm.models import ActionType, EmailTemplate, Opportunity, Pipeline, Scenario, Trigger, TriggerEffect
 from crm.pages import dialog_html, fragment_or_redirect
+from crm.responses import refused, render, retarget, toast
 from crm.security import protect
-from crm.web import refused, render, retarget, toast
 
 bp = protect(
     Blueprint("triggers", __name__, url_prefix="/settings/pipelines/<int:pipeline_id>/triggers"), admin=True

@@ -12,8 +12,8 @@ from automation.triggers.engine import retry_run
 from crm.extensions import db
 from crm.forms import optional_int, page_number
 from crm.models import RUN_STATUSES, Pipeline, Trigger, TriggerRun
+from crm.responses import refused, render, toast
 from crm.security import protect
-from crm.web import refused, render, toast
 
 bp = protect(Blueprint("trigger_runs", __name__, url_prefix="/settings/automation-runs"), admin=True)
 

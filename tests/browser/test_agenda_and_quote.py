@@ -5,9 +5,9 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from crm.agenda.routes import today_for
 from crm.extensions import db
 from crm.models import Action, OutboxMessage, Quote
+from crm.services.actions import today_for
 from tests.factories import make_account, make_contact, make_opportunity, make_pipeline, make_sender
 from tests.services import wait_until
 

@@ -64,7 +64,7 @@ def test_won_creates_the_administrative_action_for_the_sales_admin(page: Page, l
     expect(page.locator(f"#opp-{opp.id}")).to_have_count(0)
     wait_until(lambda: db.session.scalars(select(Action)).first() is not None, 15)
     action = db.session.scalars(select(Action)).one()
-    from crm.agenda.routes import today_for
+    from crm.services.actions import today_for
 
     assert (action.title, action.type.name, action.assignee_id, action.due_date) == (
         "New won opportunity – handle the order",

@@ -8,8 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from automation.mailing.compose import queue_email
-from automation.queues import redis_conn
-from crm.extensions import db
+from crm.extensions import db, redis_conn
 from crm.models import OutboxMessage
 from tests.faults.conftest import Workload, duplicates
 from tests.services import wait_until
