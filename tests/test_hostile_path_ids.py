@@ -64,7 +64,8 @@ def _real_ids(w: World, endpoint: str) -> dict[str, Any]:
         "effect_id": w.effects[0],
         "scenario_id": w.scenario,
         "enrollment_id": w.simulation if endpoint == "scenario_runs.simulate_step" else w.enrollment,
-        "step_id": w.steps["pause"],
+        # Files hang on email steps only: those routes need one to answer anything but 404.
+        "step_id": w.steps["email"] if endpoint.startswith("step_files.") else w.steps["pause"],
         "sender_id": w.sender,
         "template_id": w.template,
         "upload_id": w.upload,
@@ -73,7 +74,18 @@ def _real_ids(w: World, endpoint: str) -> dict[str, Any]:
     }
     if endpoint == "notifications.open_one":
         values["notification_id"] = _notification(w)
+    if endpoint == "step_files.remove_attachment":
+        _attach(w)
     return values
+
+
+def _attach(w: World) -> None:
+    """The upload attached to the email step, so that removing it is a real request."""
+    from crm.models import StepFile
+
+    if db.session.get(StepFile, (w.steps["email"], w.upload, "attachment")) is None:
+        db.session.add(StepFile(step_id=w.steps["email"], upload_id=w.upload, role="attachment"))
+        db.session.commit()
 
 
 def _notification(w: World) -> int:

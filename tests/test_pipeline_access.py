@@ -138,7 +138,9 @@ def test_the_member_and_admins_see_it(client, auth, admin, hidden):
         assert "Secret deal" in client.get(f"/contacts/{hidden['contact'].id}").get_data(as_text=True)
         pdf = client.get(f"/files/{hidden['pdf'].id}/{hidden['pdf'].filename}")
         assert pdf.status_code == 200 and pdf.data == b"%PDF-1.4 Secret deal"
-        assert "Secret deal" in client.get(f"/actions/{hidden['action'].id}").get_data(as_text=True)
+        assert "Secret deal" in client.get(f"/actions/{hidden['action'].id}", htmx=True).get_data(
+            as_text=True
+        )
         auth.logout()
 
 
