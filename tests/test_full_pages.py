@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from app import create_app
-from tests.test_fuzz_forms import _path, clients, world
+from tests.fuzz.harness import _path
+from tests.fuzz.world import clients, world
 from tests.test_hostile_path_ids import _real_ids
 
 __all__ = ["clients", "world"]  # fixtures

@@ -13,19 +13,9 @@ from hypothesis import strategies as st
 
 from app import create_app
 from crm.extensions import db
-from tests.test_fuzz_forms import (
-    FUZZ,
-    SPECS,
-    UNKNOWN_PATH_IDS,
-    World,
-    _diff,
-    _files,
-    _path,
-    clients,
-    id_args,
-    snapshot,
-    world,
-)
+from tests.fuzz.harness import FUZZ, SPECS, _diff, _files, _path, id_args, snapshot
+from tests.fuzz.values import UNKNOWN_PATH_IDS
+from tests.fuzz.world import World, clients, world
 
 __all__ = ["clients", "world"]  # fixtures
 

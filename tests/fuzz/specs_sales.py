@@ -1,0 +1,327 @@
+"""Fuzzed endpoints: boards, opportunities, quotes, actions, enrolment, records."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from tests.fuzz.spec import (
+    BOTH,
+    Spec,
+    action_fields,
+    filters,
+    line_fields,
+    opportunity_fields,
+    record_fields,
+)
+from tests.fuzz.values import (
+    choice,
+    day,
+    ids,
+    number,
+    text,
+)
+
+SALES: list[Spec] = [
+    # Boards
+    Spec(
+        "board.show",
+        "GET",
+        lambda w: {"pipeline_id": st.sampled_from([w.pipeline, w.pipeline2])},
+        query=lambda w: filters(w),
+        users=BOTH,
+    ),
+    Spec(
+        "board.more",
+        "GET",
+        lambda w: {"pipeline_id": w.pipeline, "stage_id": w.stages[0]},
+        query=lambda w: {**filters(w), "offset": number(0, 50, decimals=False)},
+        users=BOTH,
+    ),
+    Spec(
+        "board.closed",
+        "GET",
+        lambda w: {"pipeline_id": st.sampled_from([w.pipeline, w.pipeline2])},
+        query=lambda w: {
+            **filters(w),
+            "result": choice("won", "lost", "dormant"),
+            "page": number(1, 3, decimals=False),
+        },
+        users=BOTH,
+    ),
+    # Opportunities
+    Spec(
+        "opportunities.create",
+        "GET",
+        query=lambda w: {"stage_id": ids(*w.stages, *w.stages2), **filters(w)},
+        users=BOTH,
+    ),
+    Spec(
+        "opportunities.create",
+        form=lambda w: {**opportunity_fields(w), "stage_id": ids(*w.stages, *w.stages2)},
+        query=lambda w: filters(w),
+        users=BOTH,
+        examples=30,
+    ),
+    Spec(
+        "opportunities.show",
+        "GET",
+        lambda w: {"opportunity_id": w.opp},
+        query=lambda w: {
+            "block": choice("header", "fields", "feed", "actions", "tags"),
+            "feed": choice("notes", "changes", "actions", "quotes", "automation", "emails"),
+        },
+        users=BOTH,
+    ),
+    Spec(
+        "opportunities.edit",
+        path=lambda w: {"opportunity_id": w.opp},
+        form=opportunity_fields,
+        target=lambda w: [("opportunities", w.opp)],
+        users=BOTH,
+        examples=30,
+    ),
+    Spec(
+        "opportunities.move",
+        path=lambda w: {"opportunity_id": w.opp},
+        form=lambda w: {
+            "stage_id": ids(*w.stages, *w.stages2),  # a stage of another (restricted) pipeline too
+            "from_stage_id": ids(*w.stages, blank=True),
+        },
+        query=lambda w: filters(w),
+        target=lambda w: [("opportunities", w.opp)],
+        users=BOTH,
+        examples=20,
+    ),
+    Spec(
+        "opportunities.result",
+        "GET",
+        lambda w: {"opportunity_id": w.opp},
+        query=lambda w: {"result": choice("won", "lost", "dormant", "open"), **filters(w)},
+    ),
+    Spec(
+        "opportunities.result",
+        path=lambda w: {"opportunity_id": w.opp},
+        form=lambda w: {
+            "result": choice("won", "lost", "dormant", "open"),
+            "reason": text("Budget", required=False),
+        },
+        target=lambda w: [("opportunities", w.opp)],
+        users=BOTH,
+        examples=20,
+    ),
+    Spec(
+        "opportunities.note",
+        path=lambda w: {"opportunity_id": w.opp},
+        form=lambda w: {"text": text("Called @remy", "@zoe see this")},
+        target=lambda w: [("opportunities", w.opp)],
+        users=BOTH,
+    ),
+    Spec(
+        "opportunities.tag_add",
+        path=lambda w: {"opportunity_id": w.opp},
+        form=lambda w: {"name": text("hot", *w.tag_names)},
+        target=lambda w: [("opportunities", w.opp)],
+        users=BOTH,
+        examples=20,
+    ),
+    Spec(
+        "opportunities.tag_remove",
+        path=lambda w: {"opportunity_id": w.opp, "tag_id": st.sampled_from(w.tags)},
+        target=lambda w: [("opportunities", w.opp)],
+        users=BOTH,
+        examples=6,
+    ),
+    # Quotes
+    Spec(
+        "quotes.create",
+        path=lambda w: {"opportunity_id": w.opp},
+        target=lambda w: [("opportunities", w.opp)],
+        users=BOTH,
+        examples=4,
+    ),
+    Spec(
+        "quotes.add_line",
+        path=lambda w: {"quote_id": st.sampled_from([w.quote, w.sent_quote])},
+        form=lambda w: line_fields(),
+        target=lambda w: [("quotes", w.quote), ("quotes", w.sent_quote)],
+        users=BOTH,
+        examples=25,
+    ),
+    Spec(
+        "quotes.update_line",
+        path=lambda w: {"quote_id": w.quote, "line_id": w.line},
+        form=lambda w: line_fields(f"l{w.line}-"),
+        target=lambda w: [("quotes", w.quote), ("quote_lines", w.line)],
+        users=BOTH,
+        examples=25,
+    ),
+    Spec(
+        "quotes.delete_line",
+        path=lambda w: {"quote_id": w.quote, "line_id": w.line},
+        target=lambda w: [("quotes", w.quote), ("quote_lines", w.line)],
+        users=BOTH,
+        examples=4,
+    ),
+    Spec(
+        "quotes.details",
+        path=lambda w: {"quote_id": st.sampled_from([w.quote, w.sent_quote])},
+        form=lambda w: {"valid_until": day(), "notes": text("Paid in 30 days", required=False)},
+        target=lambda w: [("quotes", w.quote), ("quotes", w.sent_quote)],
+        users=BOTH,
+        examples=20,
+    ),
+    Spec("quotes.send", "GET", lambda w: {"quote_id": w.quote}, users=BOTH, examples=3),
+    Spec(
+        "quotes.send",
+        path=lambda w: {"quote_id": w.quote},
+        form=lambda w: {
+            "sender_id": ids(w.sender, w.unverified_sender),
+            "template_id": ids(w.template, blank=True),
+        },
+        target=lambda w: [("quotes", w.quote)],
+        users=BOTH,
+        examples=15,
+    ),
+    Spec(
+        "quotes.reopen",
+        path=lambda w: {"quote_id": st.sampled_from([w.quote, w.sent_quote])},
+        target=lambda w: [("quotes", w.quote), ("quotes", w.sent_quote)],
+        users=BOTH,
+        examples=4,
+    ),
+    Spec(
+        "quotes.answer",
+        path=lambda w: {"quote_id": st.sampled_from([w.quote, w.sent_quote])},
+        form=lambda w: {"answer": choice("accepted", "refused")},
+        target=lambda w: [("quotes", w.quote), ("quotes", w.sent_quote)],
+        users=BOTH,
+    ),
+    # Actions and agenda
+    Spec("actions.create", "GET", query=lambda w: {"opportunity_id": ids(w.opp, blank=True)}, users=BOTH),
+    Spec("actions.create", form=action_fields, users=BOTH, examples=30),
+    Spec(
+        "actions.edit",
+        path=lambda w: {"action_id": w.action},
+        form=action_fields,
+        target=lambda w: [("actions", w.action)],
+        users=BOTH,
+        examples=25,
+    ),
+    Spec(
+        "actions.close",
+        path=lambda w: {"action_id": w.action},
+        target=lambda w: [("actions", w.action)],
+        users=BOTH,
+        examples=5,
+    ),
+    Spec(
+        "actions.reopen",
+        path=lambda w: {"action_id": w.action},
+        target=lambda w: [("actions", w.action)],
+        users=BOTH,
+        examples=5,
+    ),
+    Spec(
+        "agenda.show",
+        "GET",
+        query=lambda w: {
+            "user": ids(w.admin, w.rep, blank=True),
+            "week": day(),
+            "block": choice("lists", "week"),
+        },
+        users=BOTH,
+        examples=25,
+    ),
+    Spec("notifications.read_all", users=BOTH, examples=3),
+    Spec(
+        "auth.language",
+        form=lambda w: {"locale": choice("en", "fr"), "next": text("/agenda/", "//evil.example")},
+        users=BOTH,
+    ),
+    # Enrolment from a person's page
+    Spec(
+        "enroll.add",
+        path=lambda w: {
+            "kind": st.sampled_from(["contacts", "leads", "accounts", "people", "Contacts"]),
+            "record_id": st.sampled_from([w.contact, w.lead, w.account]),
+        },
+        form=lambda w: {"scenario_id": ids(w.scenario, w.draft_scenario)},
+        target=lambda w: [("enrollments", w.enrollment)],
+        users=BOTH,
+        examples=15,
+    ),
+    Spec(
+        "enroll.remove",
+        path=lambda w: {
+            "kind": st.sampled_from(["contacts", "leads", "accounts", "x"]),
+            "record_id": st.sampled_from([w.contact, w.lead, w.account]),
+            "scenario_id": st.sampled_from([w.scenario, w.draft_scenario]),
+        },
+        target=lambda w: [("enrollments", w.enrollment)],
+        users=BOTH,
+        examples=6,
+    ),
+    Spec(
+        "enroll.bulk",
+        path=lambda w: {"kind": st.sampled_from(["contacts", "leads", "accounts"])},
+        form=lambda w: {
+            "scenario_id": ids(w.scenario, w.draft_scenario),
+            "tag": ids(*w.tags, blank=True),
+            "q": text("Doe", required=False),
+        },
+        target=lambda w: [("enrollments", w.enrollment)],
+        users=BOTH,
+        examples=15,
+    ),
+    Spec(
+        "enroll.show",
+        "GET",
+        lambda w: {
+            "kind": st.sampled_from(["contacts", "leads", "accounts", "x"]),
+            "record_id": st.sampled_from([w.contact, w.lead, w.account]),
+        },
+        users=BOTH,
+        examples=6,
+    ),
+]
+
+RECORDS: list[Spec] = []
+# Records: one spec per kind (each kind has its own form).
+for _kind, _table in (("accounts", "accounts"), ("contacts", "contacts"), ("leads", "leads")):
+    RECORDS += [
+        Spec(
+            "records.index",
+            "GET",
+            lambda w, k=_kind: {"kind": k},
+            query=lambda w: {"q": text("Doe", "Åcme", required=False), "page": number(1, 3, decimals=False)},
+            users=BOTH,
+            examples=8,
+            variant=_kind,
+        ),
+        Spec(
+            "records.create",
+            "GET",
+            lambda w, k=_kind: {"kind": k},
+            query=lambda w: {"account_id": ids(w.account, blank=True)},
+            users=BOTH,
+            examples=4,
+            variant=_kind,
+        ),
+        Spec(
+            "records.create",
+            path=lambda w, k=_kind: {"kind": k},
+            form=lambda w, k=_kind: record_fields(k, w),
+            users=BOTH,
+            examples=20,
+            variant=_kind,
+        ),
+        Spec(
+            "records.edit",
+            path=lambda w, k=_kind: {"kind": k, "record_id": w.records[k]},
+            form=lambda w, k=_kind: record_fields(k, w),
+            target=lambda w, k=_kind, t=_table: [(t, w.records[k])],
+            users=BOTH,
+            examples=20,
+            variant=_kind,
+        ),
+    ]
