@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from automation.mailing.quotes import send_quote
 from automation.mailing.senders import verified_senders
 from crm.extensions import db, htmx
 from crm.models import EmailTemplate, Quote, QuoteLine, SenderAddress
@@ -144,7 +145,7 @@ def send(quote_id: int) -> Response:
     if not form.validate():
         return render("quotes/_send.html", quote=quote, form=form, status=422)
     try:
-        service.send_quote(
+        send_quote(
             quote,
             actor=current_user,
             sender=db.session.get(SenderAddress, form.sender_id.data) if form.sender_id.data else None,
