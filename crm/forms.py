@@ -23,9 +23,9 @@ def user_choices(blank: str | None = None) -> list[tuple[Any, str]]:
     return choices
 
 
-# The largest integer a database column holds (SQLite INTEGER, PostgreSQL bigint): ids beyond it
-# cannot exist, and the database drivers refuse to even compare with them.
-MAX_INT = 2**63 - 1
+# The largest id a table holds: the id columns are INTEGER, 32 bits on PostgreSQL. Beyond it no
+# record can exist, and PostgreSQL refuses even to compare with it (integer out of range).
+MAX_INT = 2**31 - 1
 
 
 def optional_int(value: Any) -> int | None:

@@ -89,6 +89,7 @@ HOSTILE_IDS = [
     "0",
     "-1",
     "987654",
+    str(2**31),  # beyond PostgreSQL INTEGER
     str(2**63),
     str(10**30),
     "abc",
@@ -101,7 +102,7 @@ HOSTILE_IDS = [
 # In a URL: unknown (0, never created, the largest database integer), beyond the converter's
 # range (5,000 digits: more than int() reads), or not a plain number at all ("١" is the digit 1 to Python's int(): an alias, not unknown).
 UNKNOWN_PATH_IDS = [
-    *("0", "٠", "987654", str(2**63 - 1), str(2**63), str(10**30), "9" * 5000),
+    *("0", "٠", "987654", str(2**31), str(2**63 - 1), str(2**63), str(10**30), "9" * 5000),
     *("-1", "abc", "1.0", "+1"),
 ]
 HOSTILE_PATH_IDS = [*UNKNOWN_PATH_IDS, "١", "0" * 30 + "1"]
