@@ -24,6 +24,7 @@ from werkzeug.routing import IntegerConverter
 
 from crm import chrome
 from crm.extensions import htmx
+from crm.facts import describe
 from crm.labels import labels
 
 ERROR_MESSAGES = {
@@ -194,6 +195,12 @@ def _step_icon(kind: str) -> str:
     return STEPS[kind].icon if kind in STEPS else ""
 
 
+def _step_label(step: Any) -> str:
+    from automation.scenarios.steps import step_label
+
+    return step_label(step) if step is not None else "?"
+
+
 def _error(err: HTTPException) -> Response:
     if err.response is not None:  # a response made for this refusal (the login throttle's page)
         return err.response
@@ -289,6 +296,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["isodate"] = isodate
     app.jinja_env.filters["isodatetime"] = isodatetime
     app.jinja_env.globals["steps_icon"] = _step_icon
+    app.jinja_env.globals["step_label"] = _step_label
+    app.jinja_env.filters["describe"] = describe
     app.jinja_env.filters["plain_number"] = plain_number
     app.jinja_env.filters["mail_view"] = viewer_html
     app.jinja_env.filters["percent"] = percent
