@@ -103,8 +103,8 @@ def step_form(kind: str, step: ScenarioStep | None = None):  # type: ignore[no-u
             if key in form and value not in (None, ""):
                 field = form[key]
                 field.data = _field_value(field, value)
-    elif step is None and request.method == "GET":
-        form.label.data = str(spec.default_label)
+    # Left empty, the label is the kind's default, in each reader's language.
+    form.label.render_kw = {**(form.label.render_kw or {}), "placeholder": str(spec.default_label)}
     return form
 
 
