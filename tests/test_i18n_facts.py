@@ -166,6 +166,7 @@ def test_a_step_without_a_typed_label_shows_its_default_in_the_readers_language(
     auth.login(_french(admin))
     french = _text(client.get(f"/settings/scenarios/{scenario.id}").get_data(as_text=True))
     assert "E-mail individuel" in french and "Fin" in french and "Attendre" in french
+    assert f"«{NB}Hi{NB}»" in french and "“Hi”" in english  # the email step's subject, quoted
     assert "Email 1 to 1" not in french and not re.search(r"\bEnd\b", french)
     # The step form shows the default as a placeholder, in the reader's language.
     form = client.get(f"/settings/scenarios/{scenario.id}/steps/{first.id}", htmx=True).get_data(as_text=True)

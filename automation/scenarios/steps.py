@@ -88,7 +88,7 @@ class EmailStep(StepKind):
     def summary(self, step: ScenarioStep) -> str:
         c = step.config
         window = f" · {c['window_start']}–{c['window_end']}" if c.get("window_start") else ""
-        return f"“{c.get('subject', '')}”{window}"
+        return _("“%(subject)s”", subject=c.get("subject", "")) + window
 
     def run(self, ctx: StepContext) -> StepResult:
         from automation.scenarios.mail import send_step_email
