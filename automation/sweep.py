@@ -13,6 +13,7 @@ from sqlalchemy import Select, exists, or_, select, update
 
 from automation.queues import enqueue_events, enqueue_mail, get_queue
 from crm.extensions import db
+from crm.facts import fact
 from crm.models import Campaign, DomainEvent, Enrollment, OutboxMessage, Scenario, utcnow
 
 BATCH = 1000
@@ -63,8 +64,7 @@ def sweep_mail(now: datetime | None = None) -> int:
             .values(
                 status="retrying",
                 next_attempt_at=now,
-                last_error="the worker stopped while sending; sent again (a duplicate is possible "
-                "if the server had already accepted it)",
+                last_error=fact("worker_stopped"),
             )
         )
     requeue = now - timedelta(seconds=config["MAIL_REQUEUE_SECONDS"])

@@ -36,4 +36,18 @@ labels = SimpleNamespace(
         "paused": _l("Paused"),
         "sent": _l("Sent"),
     },
+    run={
+        "running": _l("Running"),
+        "done": _l("Done"),
+        "failed": _l("Failed"),
+        "retrying": _l("Retrying"),
+        "stopped": _l("Stopped"),
+    },
+    enrollment={
+        "active": _l("In it"),
+        "completed": _l("Completed"),
+        "exited": _l("Left"),
+        "replied": _l("Replied"),
+        "removed": _l("Removed"),
+    },
 )

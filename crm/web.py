@@ -12,6 +12,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from crm import chrome, errors
+from crm.facts import describe
 from crm.formatting import isodate, isodatetime, mentions, money, money_exact, percent, plain_number
 from crm.labels import labels
 
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["isodatetime"] = isodatetime
     app.jinja_env.filters["plain_number"] = plain_number
     app.jinja_env.filters["mail_view"] = viewer_html
+    app.jinja_env.filters["describe"] = describe  # stored facts told in the reader's language
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

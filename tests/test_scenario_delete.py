@@ -9,6 +9,7 @@ from sqlalchemy import select
 from automation.scenarios import admin as builder
 from automation.scenarios import engine
 from crm.extensions import db
+from crm.facts import describe
 from crm.models import DomainEvent, FeedEntry, Notification, Opportunity, Scenario, TriggerEffect, TriggerRun
 from crm.services.opportunities import move_opportunity
 from tests.factories import (
@@ -117,14 +118,14 @@ def test_a_run_that_meets_a_deleted_scenario_fails_clearly_and_tells_the_admins(
     runs = db.session.scalars(select(TriggerRun).order_by(TriggerRun.id)).all()
     assert [r.status for r in runs] == ["failed", "failed", "failed"]
     reason = "the scenario “Trade show follow-up” was deleted: edit or remove this effect"
-    assert all(r.error == reason for r in runs)
+    assert all(describe(r.error) == reason for r in runs)  # facts, told in the reader's language
     assert [t.name for t in db.session.get(Opportunity, signed.id).tags] == [
         "Partner"
     ]  # effects before it ran
     line = db.session.scalars(
         select(FeedEntry).where(FeedEntry.opportunity_id == opps[0].id, FeedEntry.kind == "automation")
     ).one()
-    assert line.data["status"] == "failed" and reason in line.data["text"]
+    assert line.data["status"] == "failed" and reason in describe(line.data["text"])
 
     auth.login(admin)
     runs_page = client.get("/settings/automation-runs/?status=failed").get_data(as_text=True)
@@ -132,7 +133,8 @@ def test_a_run_that_meets_a_deleted_scenario_fails_clearly_and_tells_the_admins(
 
     # Each admin hears of each broken trigger once while unread (not once per opportunity); reps not at all.
     for user in (admin, other_admin):
-        texts = db.session.scalars(select(Notification.text).where(Notification.user_id == user.id)).all()
+        stored = db.session.scalars(select(Notification.text).where(Notification.user_id == user.id)).all()
+        texts = [describe(t) for t in stored]
         assert len(texts) == 2 and all(reason in t for t in texts)
         assert sorted(t.split(" — ")[0] for t in texts) == ["Demo → follow-up", "Signed → stop"]
     assert db.session.scalars(select(Notification).where(Notification.user_id == rep.id)).all() == []

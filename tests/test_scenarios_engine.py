@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from automation.scenarios import admin, engine
 from crm.extensions import db, redis_conn
+from crm.facts import describe
 from crm.models import Enrollment, EnrollmentEvent, OutboxMessage, Scenario
 from tests.factories import email_step, make_contact, make_scenario, make_sender, make_user, pause_step
 from tests.services import wait_until
@@ -227,7 +228,7 @@ def test_unsubscribed_people_are_skipped_with_the_reason(worker, smtp):
     enrollment = engine.enroll(scenario, contact)
     wait_until(lambda: _fresh(enrollment.id).status == "exited")
     gone = _fresh(enrollment.id)
-    assert gone.exit_reason == "unsubscribed from email"
+    assert describe(gone.exit_reason) == "unsubscribed from email"
     assert _kinds(enrollment.id) == ["entered", "skipped"]
     assert smtp.messages == []
 
@@ -240,7 +241,7 @@ def test_an_unverified_rep_address_blocks_visibly_and_resumes_once_verified(work
     enrollment = engine.enroll(scenario, contact)
     wait_until(lambda: "blocked" in _kinds(enrollment.id))
     event = db.session.scalars(select(EnrollmentEvent).where(EnrollmentEvent.kind == "blocked")).one()
-    assert "bob@ourco.example is not a verified sender address" in event.detail["reason"]
+    assert "bob@ourco.example is not a verified sender address" in describe(event.detail["reason"])
     assert _fresh(enrollment.id).status == "active"  # not lost
     sender = db.session.get(type(sender), sender.id)
     from crm.models import utcnow

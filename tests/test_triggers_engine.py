@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from crm.extensions import db
+from crm.facts import describe
 from crm.models import (
     Action,
     Campaign,
@@ -172,9 +173,9 @@ def test_every_effect_kind_does_what_it_says_in_order(worker, smtp):
     ]
     assert {e.data["trigger"] for e in feed} == {"Won → everything"}
     assert feed[1].data["text"] == "@sophie Won by Alice Martin!"
-    assert feed[2].data["text"].startswith("added Camille") and feed[-1].data["text"].startswith(
-        "created campaign"
-    )
+    # Automation lines store facts, told in the reader's language (here the default, English).
+    assert describe(feed[2].data["text"]).startswith("added Camille")
+    assert describe(feed[-1].data["text"]).startswith("created campaign")
     live = {
         e.scenario_id for e in db.session.scalars(select(Enrollment).where(Enrollment.status == "active"))
     }
@@ -222,14 +223,14 @@ def test_a_permanent_failure_stops_the_later_effects_and_says_why_then_retry(cli
     set_result(opp, "won", actor=None)
     wait_until(lambda: db.session.scalars(select(TriggerRun.status)).all() == ["failed"], 15)
     run = db.session.scalars(select(TriggerRun)).one()
-    assert "is not active" in run.error
+    assert "is not active" in describe(run.error)
     assert [t.name for t in db.session.get(Opportunity, opp.id).tags] == ["First"]
     failed = db.session.scalars(
         select(FeedEntry).where(
             FeedEntry.kind == "automation", FeedEntry.data["status"].as_string() == "failed"
         )
     ).all()
-    assert failed and "the effects after it did not run" in failed[0].data["text"]
+    assert failed and "the effects after it did not run" in describe(failed[0].data["text"])
     auth.login(admin)
     page = client.get("/settings/automation-runs/?status=failed").get_data(as_text=True)
     assert "Won → nurture" in page and "is not active" in page
@@ -275,7 +276,7 @@ def test_the_loop_guard_stops_a_self_feeding_trigger(worker):
     wait_until(_processed, 15)
     assert db.session.scalar(select(func.count(Action.id))) == 6  # the first, then five in the chain
     stopped = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "automation")).all()[-1]
-    assert stopped.data["status"] == "stopped" and "fired each other" in stopped.data["text"]
+    assert stopped.data["status"] == "stopped" and "fired each other" in describe(stopped.data["text"])
 
 
 def test_a_replayed_event_does_nothing_twice(worker):
@@ -380,5 +381,5 @@ def test_an_event_that_breaks_does_not_hold_back_the_others_of_its_batch(app):
     line = db.session.scalars(
         select(FeedEntry).where(FeedEntry.opportunity_id == first.id, FeedEntry.kind == "automation")
     ).one()
-    assert line.data["status"] == "failed" and "gave up" in line.data["text"]
+    assert line.data["status"] == "failed" and "gave up" in describe(line.data["text"])
     assert process_events([failed.id]) == {}  # done: nothing more happens

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from automation.mailing import shortcodes
 from crm.extensions import db
+from crm.facts import fact
 from crm.models import (
     Account,
     Contact,
@@ -55,11 +56,11 @@ def check_sender(sender: SenderAddress | None) -> None:
 
 
 def suppression_reason(kind: str, email: str, recipient: Any = None) -> str | None:
-    """Why this recipient must not get this mail, or None."""
+    """Why this recipient must not get this mail (a fact, see crm.facts), or None."""
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        return _("invalid email address")
+        return fact("invalid_address")
     known = db.session.info.get(SUPPRESSED)  # a batch job may have loaded the list for its recipients
     listed = (
         (email.lower() in known)
@@ -69,12 +70,12 @@ def suppression_reason(kind: str, email: str, recipient: Any = None) -> str | No
         )
     )
     if listed:
-        return _("address on the suppression list (unsubscribed)")
+        return fact("suppression_listed")
     if recipient is not None and not isinstance(recipient, User):
         if recipient.unsubscribed:
-            return _("unsubscribed from email")
+            return fact("unsubscribed")
         if kind in BULK_KINDS and not recipient.opt_in:
-            return _("not opted in")
+            return fact("not_opted_in")
     return None
 
 

@@ -21,6 +21,7 @@ from automation.mailing.compose import recipient_of, suppression_reason
 from automation.mailing.render import build_message
 from automation.queues import enqueue_mail
 from crm.extensions import db, mail, redis_conn
+from crm.facts import clip, fact
 from crm.models import Campaign, OutboxMessage, SenderAddress, utcnow
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ CLAIMABLE = ("queued", "retrying")
 
 
 class Outcome(Exception):
-    """How a send failed: temporary (retry later) or permanent, with the reason to show."""
+    """How a send failed: temporary (retry later) or permanent, with the reason to show (a fact
+    when it is ours, the server's own answer as it is)."""
 
     def __init__(self, temporary: bool, reason: str, connection_lost: bool = False) -> None:
         super().__init__(reason)
@@ -42,13 +44,13 @@ def classify(exc: Exception) -> Outcome:
         code, text = next(iter(exc.recipients.values()))
         return _by_code(code, text)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return Outcome(True, f"SMTP server disconnected: {exc}", connection_lost=True)
+        return Outcome(True, fact("smtp_disconnected", error=str(exc)[:1000]), connection_lost=True)
     if isinstance(exc, smtplib.SMTPResponseException):
         outcome = _by_code(exc.smtp_code, exc.smtp_error)
         outcome.connection_lost = isinstance(exc, smtplib.SMTPConnectError)
         return outcome
     if isinstance(exc, OSError):
-        return Outcome(True, f"cannot reach the SMTP server: {exc}", connection_lost=True)
+        return Outcome(True, fact("smtp_unreachable", error=str(exc)[:1000]), connection_lost=True)
     return Outcome(False, f"{type(exc).__name__}: {exc}")
 
 
@@ -121,7 +123,7 @@ class Batch:
         self._count("sent")
 
     def _failed(self, row: OutboxMessage, outcome: Outcome, now: datetime) -> None:
-        row.last_error = outcome.reason[:2000]
+        row.last_error = clip(outcome.reason, 2000)
         if outcome.temporary and row.attempts < current_app.config["MAIL_MAX_ATTEMPTS"]:
             row.status = "retrying"
             row.next_attempt_at = row.enqueued_at = now + retry_delay(row.attempts)
@@ -131,7 +133,7 @@ class Batch:
         else:
             row.status = "failed"
             if outcome.temporary:
-                row.last_error = f"gave up after {row.attempts} attempts: {row.last_error}"
+                row.last_error = clip(fact("gave_up", num=row.attempts, error=row.last_error), 2000)
             db.session.commit()
             self._count("failed")
             log.warning("mail %s to %s failed: %s", row.id, row.to_email, row.last_error)

@@ -12,6 +12,7 @@ from automation.scenarios import files, structure
 from automation.scenarios.engine import enqueue_enrollments, finish, timeline
 from automation.scenarios.steps import STEPS
 from crm.extensions import db
+from crm.facts import fact
 from crm.models import Enrollment, Scenario, ScenarioStep, Trigger, TriggerEffect, User, utcnow
 from crm.services import ServiceError
 
@@ -53,7 +54,7 @@ def add_step(
         raise ServiceError(_("End closes a path: add it at the end of one."), 422)
     step = ScenarioStep(
         kind=kind,
-        label=label or str(STEPS[kind].default_label),
+        label=(label or "").strip(),  # empty: the kind's default, shown in the reader's language
         config=config or {},
         parent_id=parent_id,
         branch=branch,
@@ -108,7 +109,7 @@ def check_removal(step: ScenarioStep) -> None:
 
 
 def update_step(step: ScenarioStep, *, label: str, config: dict[str, Any]) -> None:
-    step.label = label.strip() or str(STEPS[step.kind].default_label)
+    step.label = label.strip()
     step.config = config
     files.link_images(step)
     _touch(step.scenario)
@@ -154,6 +155,7 @@ def delete_step(step: ScenarioStep, *, people_go: str | None = None, actor: User
         raise ServiceError(_("People are waiting on this step: choose where they go."), 409)
     following = structure.next_step(step) if step.kind != "if" else None
     now = utcnow()
+    why = fact("step_removed", label=step.label, kind=step.kind)
     for enrollment in waiting:
         if people_go == "next" and following is not None:
             enrollment.current_step_id, enrollment.step_entered_at, enrollment.next_run_at = (
@@ -165,14 +167,12 @@ def delete_step(step: ScenarioStep, *, people_go: str | None = None, actor: User
                 enrollment,
                 following,
                 "moved",
-                reason=_("step “%(label)s” was removed", label=step.label),
+                reason=why,
                 by=actor.name if actor else None,
             )
         else:
-            finish(enrollment, "completed", _("step “%(label)s” was removed", label=step.label))
-            timeline(
-                enrollment, None, "completed", reason=_("step “%(label)s” was removed", label=step.label)
-            )
+            finish(enrollment, "completed", why)
+            timeline(enrollment, None, "completed", reason=why)
     scenario = step.scenario
     path = structure.path_of(step)
     for other in path:

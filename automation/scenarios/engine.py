@@ -22,6 +22,7 @@ from automation.scenarios import structure
 from automation.scenarios.mail import REP_SENDERS
 from automation.scenarios.steps import STEPS, StepContext, StepResult
 from crm.extensions import db
+from crm.facts import Failure, fact
 from crm.models import (
     Account,
     Contact,
@@ -100,7 +101,7 @@ def enroll(
     """Put a person at the start of a scenario (refused if inactive, empty, or already in it)."""
     person = resolve_person(person)
     if not simulation and not scenario.active:
-        raise ServiceError(_("The scenario “%(label)s” is not active.", label=scenario.label), 409)
+        raise Failure("scenario_inactive", label=scenario.label)
     first = structure.first_step(scenario)
     if first is None:
         raise ServiceError(_("The scenario has no step yet."), 409)
@@ -150,7 +151,7 @@ def finish(enrollment: Enrollment, status: str, reason: str | None = None) -> No
 
 def _move(enrollment: Enrollment, step: ScenarioStep | None, now: datetime) -> None:
     if step is None:  # a path without End (only while editing): the person is done
-        finish(enrollment, "completed", "end of path")
+        finish(enrollment, "completed", fact("end_of_path"))
         timeline(enrollment, None, "completed")
         return
     # The relationship, not just the id: the loop reads enrollment.current_step right after.
@@ -163,7 +164,7 @@ def run_step(
     step = enrollment.current_step
     person = person_of(enrollment)
     if step is None or person is None:
-        return StepResult("exit", "skipped", {"reason": _("the person or the step no longer exists")})
+        return StepResult("exit", "skipped", {"reason": fact("person_or_step_gone")})
     ctx = StepContext(enrollment, step, enrollment.scenario, person, now, simulation, choose_branch)
     return STEPS[step.kind].run(ctx)
 

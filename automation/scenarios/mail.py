@@ -6,12 +6,12 @@ import re
 from html import escape
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from automation.mailing import shortcodes
 from automation.mailing.compose import merge_values, queue_email
 from crm.extensions import db
+from crm.facts import fact
 from crm.html import sanitize_html
 from crm.models import Opportunity, SenderAddress, User
 
@@ -62,17 +62,8 @@ def send_step_email(ctx: StepContext) -> StepResult:
         from_name = ctx.rep.name if ctx.rep else ""
         signature = ctx.rep.signature_html if ctx.rep else ""
     if sender is None or not sender.verified:
-        email = sender.email if sender else (ctx.rep.email if ctx.rep else _("(no rep assigned)"))
-        return StepResult(
-            "blocked",
-            "blocked",
-            {
-                "reason": _(
-                    "%(email)s is not a verified sender address: verify it under Sender addresses.",
-                    email=email,
-                )
-            },
-        )
+        email = sender.email if sender else (ctx.rep.email if ctx.rep else None)
+        return StepResult("blocked", "blocked", {"reason": fact("sender_unverified", email=email)})
     opportunity = (
         db.session.get(Opportunity, ctx.enrollment.opportunity_id) if ctx.enrollment.opportunity_id else None
     )

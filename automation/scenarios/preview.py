@@ -14,6 +14,7 @@ from automation.mailing.compose import merge_values, suppression_reason
 from automation.mailing.render import display_html
 from automation.scenarios import conditions, structure, timing
 from automation.scenarios.mail import message_html
+from crm.facts import describe
 from crm.models import Contact, Enrollment, Lead, Scenario, ScenarioStep, utcnow
 
 
@@ -50,7 +51,7 @@ def dry_run(
             at = due
             reason = suppression_reason("scenario", person.email or "", person)
             if reason:
-                note = _("would be skipped: %(reason)s", reason=reason)
+                note = _("would be skipped: %(reason)s", reason=describe(reason))
             subject = shortcodes.substitute(c.get("subject", ""), values)
             html = shortcodes.substitute_html(message_html(c.get("message", "")), values)
             if not c.get("sender_id") and rep and rep.signature_html:

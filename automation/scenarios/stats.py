@@ -8,6 +8,7 @@ from collections import defaultdict
 from markupsafe import Markup
 from sqlalchemy import String, cast, distinct, func, literal, select
 
+from automation.scenarios.steps import step_label
 from crm.charts import Bar, funnel
 from crm.extensions import db
 from crm.models import Enrollment, EnrollmentEvent, OutboxMessage, Scenario
@@ -61,10 +62,10 @@ def step_stats(scenario: Scenario) -> dict[str, object]:
         funnel(
             [
                 Bar(
-                    s.label,
+                    step_label(s),
                     counts[s.id]["entered"],
                     f"{counts[s.id]['sent']} / {counts[s.id]['opened']} / {counts[s.id]['clicked']} / {counts[s.id]['replied']}",
-                    title=s.label,
+                    title=step_label(s),
                 )
                 for s in emails
             ],

@@ -88,7 +88,7 @@ class EmailStep(StepKind):
     def summary(self, step: ScenarioStep) -> str:
         c = step.config
         window = f" · {c['window_start']}–{c['window_end']}" if c.get("window_start") else ""
-        return f"“{c.get('subject', '')}”{window}"
+        return _("“%(subject)s”", subject=c.get("subject", "")) + window
 
     def run(self, ctx: StepContext) -> StepResult:
         from automation.scenarios.mail import send_step_email
@@ -179,3 +179,11 @@ class EndStep(StepKind):
 
 
 STEPS: dict[str, StepKind] = {k.kind: k for k in (EmailStep(), PauseStep(), IfStep(), EndStep())}
+
+
+def step_label(step: ScenarioStep) -> str:
+    """The label the admin typed, else the kind's default label in the reader's language (a step
+    stores no default label: it would stay in the language of whoever added it)."""
+    if step.label:
+        return step.label
+    return str(STEPS[step.kind].default_label) if step.kind in STEPS else step.kind

@@ -73,6 +73,8 @@ def branch_start(if_step: ScenarioStep, branch: str) -> ScenarioStep | None:
 def open_paths(scenario: Scenario, without: Collection[int] = ()) -> list[str]:
     """Where the scenario is still open (paths not closed by End), described for the admin;
     `without`: as it would be once those steps are removed."""
+    from automation.scenarios.steps import step_label
+
     problems: list[str] = []
 
     def check(nodes: list[Node], where: str) -> None:
@@ -83,11 +85,11 @@ def open_paths(scenario: Scenario, without: Collection[int] = ()) -> list[str]:
         if last.step.kind == "end":
             return
         if last.step.kind == "if":
-            label = last.step.label or _("Condition")
+            label = step_label(last.step)
             check(last.branches["yes"], _("the “yes” branch of “%(label)s”", label=label))
             check(last.branches["no"], _("the “no” branch of “%(label)s”", label=label))
             return
-        problems.append(_("after “%(label)s”", label=last.step.label))
+        problems.append(_("after “%(label)s”", label=step_label(last.step)))
 
     check(tree(scenario, without), _("the main path (it has no step yet)"))
     return problems

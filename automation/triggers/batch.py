@@ -12,9 +12,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +19,7 @@ from automation import dispatch
 from automation.queues import enqueue_events
 from automation.triggers.engine import MAX_ATTEMPTS, fail_run, fire, fired_triggers, trigger_run
 from crm.extensions import db
+from crm.facts import fact
 from crm.models import DomainEvent, Opportunity, Trigger, utcnow
 
 log = logging.getLogger(__name__)
@@ -123,12 +121,7 @@ def _give_up(event_id: int, opportunity: Opportunity, fired: list[Trigger], reas
     """An event that kept raising: its unfinished runs fail with the reason, said on the
     opportunity's feed and the runs page, and the event is done (no endless replays)."""
     event = db.session.get(DomainEvent, event_id, populate_existing=True)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = _(
-            "failed %(num)d times on an unexpected error (%(reason)s); gave up",
-            num=event.attempts,
-            reason=reason,
-        )
+    text = fact("event_gave_up", num=event.attempts, reason=reason)
     for trigger in fired:
         run = trigger_run(event, opportunity, trigger)
         if run.status not in ("done", "failed", "stopped"):

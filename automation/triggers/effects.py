@@ -18,6 +18,7 @@ from automation.mailing import shortcodes
 from automation.mailing.compose import merge_values, queue_email, render_template_for
 from automation.triggers import forms
 from crm.extensions import db
+from crm.facts import Failure, fact
 from crm.models import (
     ActionType,
     DomainEvent,
@@ -70,6 +71,7 @@ class EffectKind:
         return str(self.name)
 
     def run(self, ctx: EffectContext) -> str:
+        """Do it; what was done is a fact (crm.facts), told in the reader's language when shown."""
         raise NotImplementedError
 
     def preview(self, ctx: EffectContext) -> tuple[str, str]:
@@ -121,9 +123,7 @@ class CreateAction(EffectKind):
         mode, ids = config.get("assignee"), [int(i) for i in config.get("user_ids") or []]
         if mode == "owner":
             if ctx.opportunity.owner is None:
-                from crm.services import ServiceError
-
-                raise ServiceError(_("the opportunity has no rep"))
+                raise Failure("no_rep")
             return ctx.opportunity.owner
         if mode == "round_robin" and ids:
             # Deterministic turn: how many times this effect already ran (a replay picks the same one).
@@ -167,12 +167,7 @@ class CreateAction(EffectKind):
             cause_id=ctx.event.id,
             commit=False,
         )
-        return _(
-            "created the action “%(title)s” for %(name)s, due %(due)s",
-            title=action.title,
-            name=user.name,
-            due=due_date.isoformat(),
-        )
+        return fact("action_created", title=action.title, name=user.name, due=due_date.isoformat())
 
     def preview(self, ctx: EffectContext) -> tuple[str, str]:
         user = self.assignee(ctx)
@@ -203,7 +198,7 @@ class PostNote(EffectKind):
         from crm.services.notes import post_note
 
         post_note(ctx.opportunity, self._text(ctx), actor=None, depth=ctx.depth, commit=False)
-        return _("posted a notification")
+        return fact("note_posted")
 
     def preview(self, ctx: EffectContext) -> tuple[str, str]:
         return _("would post “%(text)s”", text=self._text(ctx)), ""
@@ -241,28 +236,24 @@ class Enroll(EffectKind):
 
     def _target(self, ctx: EffectContext) -> Scenario:
         """The scenario, or a failure that says why there is none (an admin deleted it)."""
-        from crm.services import ServiceError
-
         scenario = _scenario(ctx.effect.config)
         if scenario is None:
-            reasons = self.broken(ctx.effect.config)
-            raise ServiceError(_("%(why)s: edit or remove this effect", why=reasons[0]))
+            raise Failure("scenario_deleted", label=ctx.effect.config.get("deleted_scenario") or "?")
         return scenario
 
     def run(self, ctx: EffectContext) -> str:
         from automation.scenarios import engine
-        from crm.services import ServiceError
 
         scenario = self._target(ctx)
         contact = ctx.opportunity.contact
         if contact is None:
-            raise ServiceError(_("the opportunity has no contact"))
+            raise Failure("no_contact")
         if engine.live_enrollment(scenario, contact) is not None:
-            return _("%(name)s was already in “%(label)s”", name=contact.display_name, label=scenario.label)
+            return fact("already_enrolled", name=contact.display_name, label=scenario.label)
         engine.enroll(
             scenario, contact, source=f"trigger:{ctx.trigger.id}", opportunity=ctx.opportunity, commit=False
         )
-        return _("added %(name)s to “%(label)s”", name=contact.display_name, label=scenario.label)
+        return fact("enrolled", name=contact.display_name, label=scenario.label)
 
 
 class Unenroll(Enroll):
@@ -281,15 +272,13 @@ class Unenroll(Enroll):
         scenario = self._target(ctx)
         contact = ctx.opportunity.contact
         if contact is None:
-            return _("nothing to remove")
+            return fact("nothing_to_remove")
         removed = engine.unenroll(
-            scenario, contact, reason=_("automation “%(name)s”", name=ctx.trigger.name), commit=False
+            scenario, contact, reason=fact("by_automation", name=ctx.trigger.name), commit=False
         )
-        return (
-            _("removed %(name)s from “%(label)s”", name=contact.display_name, label=scenario.label)
-            if removed
-            else _("was not in it")
-        )
+        if not removed:
+            return fact("not_enrolled")
+        return fact("unenrolled", name=contact.display_name, label=scenario.label)
 
 
 class SendEmail(EffectKind):
@@ -335,20 +324,16 @@ class SendEmail(EffectKind):
 
     def _render(self, ctx: EffectContext) -> tuple[EmailTemplate, str, str]:
         template = db.session.get(EmailTemplate, ctx.effect.config.get("template_id") or 0)
-        from crm.services import ServiceError
-
         if template is None:
-            raise ServiceError(_("the email template is missing"))
+            raise Failure("template_missing")
         subject, html = render_template_for(template, ctx.values())
         return template, subject, html
 
     def run(self, ctx: EffectContext) -> str:
-        from crm.services import ServiceError
-
         template, subject, html = self._render(ctx)
         sender = db.session.get(SenderAddress, ctx.effect.config.get("sender_id") or 0)
         if sender is None:
-            raise ServiceError(_("the sender address is missing"))
+            raise Failure("sender_missing")
         sent = []
         for index, (address, recipient) in enumerate(self.recipients(ctx)):
             row = queue_email(
@@ -365,10 +350,10 @@ class SendEmail(EffectKind):
                 track_opens=template.track_opens,
                 track_clicks=template.track_clicks,
             )
-            sent.append(address if row.status != "suppressed" else f"{address} ({row.suppressed_reason})")
+            sent.append([address, row.suppressed_reason if row.status == "suppressed" else None])
         if not sent:
-            raise ServiceError(_("no recipient: the shortcodes gave no address"))
-        return _("queued email “%(subject)s” to %(to)s", subject=subject, to=", ".join(sent))
+            raise Failure("no_recipient")
+        return fact("email_queued", subject=subject, to=sent)
 
     def preview(self, ctx: EffectContext) -> tuple[str, str]:
         _template, subject, html = self._render(ctx)
@@ -389,11 +374,7 @@ class AddTag(EffectKind):
 
         tag = ctx.effect.config.get("tag", "")
         added = add_tag(ctx.opportunity, tag, actor=None, depth=ctx.depth, commit=False)
-        return (
-            _("added the tag “%(tag)s”", tag=tag)
-            if added
-            else _("the tag “%(tag)s” was already there", tag=tag)
-        )
+        return fact("tag_added" if added else "tag_present", tag=tag)
 
 
 class CreateCampaign(EffectKind):
@@ -420,11 +401,10 @@ class CreateCampaign(EffectKind):
 
     def run(self, ctx: EffectContext) -> str:
         from automation.mailing import campaigns
-        from crm.services import ServiceError
 
         ids = self._audience(ctx)
         if not ids:
-            raise ServiceError(_("the opportunity has no contact to write to"))
+            raise Failure("no_contact_to_write")
         config = ctx.effect.config
         campaign = campaigns.create_campaign(
             name=f"{ctx.trigger.name or ctx.opportunity.name} — {ctx.opportunity.name}",
@@ -438,7 +418,7 @@ class CreateCampaign(EffectKind):
         if config.get("mode") == "send":
             campaigns.start(campaign, commit=False, enqueue=False)
             ctx.after_commit.append(lambda cid=campaign.id: campaigns.enqueue_start(cid))
-        return _("created campaign #%(id)s for %(num)d contact(s)", id=campaign.id, num=len(ids))
+        return fact("campaign_created", id=campaign.id, num=len(ids))
 
 
 EFFECTS: dict[str, EffectKind] = {

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -17,6 +16,7 @@ from automation.queues import EVENT_JOB, get_queue, scheduler_time
 from automation.triggers.effects import EFFECTS, EffectContext
 from automation.triggers.events import matches
 from crm.extensions import db
+from crm.facts import clip, fact, stored_reason
 from crm.models import DomainEvent, EffectRun, FeedEntry, Opportunity, Trigger, TriggerRun, utcnow
 from crm.services import ServiceError
 from crm.services.events import FEED_WRITTEN, feed
@@ -82,19 +82,14 @@ def fire(event: DomainEvent, opportunity: Opportunity, fired: list[Trigger]) -> 
 
 def _loop_guard(event: DomainEvent, opportunity: Opportunity, fired: list[Trigger]) -> None:
     names = ", ".join(t.name for t in fired)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        feed(
-            opportunity,
-            "automation",
-            None,
-            status="stopped",
-            trigger=names,
-            text=_(
-                "stopped: %(num)d automations in a row fired each other (limit %(max)d)",
-                num=event.depth,
-                max=MAX_DEPTH,
-            ),
-        )
+    feed(
+        opportunity,
+        "automation",
+        None,
+        status="stopped",
+        trigger=names,
+        text=fact("loop_stopped", num=event.depth, max=MAX_DEPTH),
+    )
     for trigger in fired:
         db.session.add(
             TriggerRun(
@@ -104,7 +99,7 @@ def _loop_guard(event: DomainEvent, opportunity: Opportunity, fired: list[Trigge
                 opportunity_id=opportunity.id,
                 status="stopped",
                 depth=event.depth,
-                error=_("loop guard: depth %(num)d", num=event.depth),
+                error=fact("loop_guard", num=event.depth),
                 finished_at=utcnow(),
             )
         )
@@ -210,7 +205,7 @@ def _run_effect(event, opportunity, trigger, effect, run, key, position, previou
             key,
             position,
             attempts,
-            str(err.message),
+            stored_reason(err),
             temporary=False,
         )
         return "failed"
@@ -255,19 +250,14 @@ def _failed(event, opportunity, trigger, effect, run, key, position, attempts, r
             key=key, trigger_run_id=run.id, effect_id=effect.id, kind=effect.kind, position=position
         )
         db.session.add(row)
-    row.attempts, row.error = attempts, reason[:2000]
+    row.attempts, row.error = attempts, clip(reason, 2000)
     run = db.session.get(TriggerRun, run.id)
     if temporary:
         row.status = "retrying"
         row.next_attempt_at = utcnow() + retry_delay(attempts)
     else:
         row.status, row.next_attempt_at = "failed", None
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            text = _(
-                "%(effect)s failed: %(reason)s; the effects after it did not run",
-                effect=EFFECTS[effect.kind].name,
-                reason=reason,
-            )
+        text = fact("effect_failed", effect=effect.kind, reason=reason)
         fail_run(run, opportunity, trigger, reason, text)
     db.session.commit()
     if temporary:
@@ -279,9 +269,9 @@ def fail_run(run: TriggerRun, opportunity: Opportunity, trigger: Trigger, reason
     notification to the admins (in the current transaction)."""
     from crm.services.notes import notify_admins
 
-    run.status, run.error, run.finished_at = "failed", reason[:2000], utcnow()
+    run.status, run.error, run.finished_at = "failed", clip(reason, 2000), utcnow()
     entry = feed(opportunity, "automation", None, status="failed", trigger=trigger.name, text=text)
-    notify_admins(opportunity, entry, f"{trigger.name} — {text}")
+    notify_admins(opportunity, entry, fact("automation_notice", trigger=trigger.name, text=text))
 
 
 def _schedule(event_id: int, at) -> None:  # type: ignore[no-untyped-def]

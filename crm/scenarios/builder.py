@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from automation.mailing.senders import verified_senders
 from automation.scenarios import admin, structure
 from automation.scenarios.stats import step_stats
-from automation.scenarios.steps import STEPS
+from automation.scenarios.steps import STEPS, step_label
 from crm.extensions import db, htmx
 from crm.forms import optional_int
 from crm.models import Enrollment, Pipeline, Scenario, ScenarioStep, Tag
@@ -28,6 +28,12 @@ bp = protect(Blueprint("scenarios", __name__, url_prefix="/settings/scenarios"),
 def steps_icon(kind: str) -> str:
     """The glyph of a step kind, for every template that lists steps."""
     return STEPS[kind].icon if kind in STEPS else ""
+
+
+@bp.app_template_global("step_label")
+def step_label_of(step: ScenarioStep | None) -> str:
+    """A step's label: the one typed, else its kind's default in the reader's language."""
+    return step_label(step) if step is not None else "?"
 
 
 def _scenario(scenario_id: int) -> Scenario:
@@ -110,8 +116,8 @@ def step_form(kind: str, step: ScenarioStep | None = None):  # type: ignore[no-u
             if key in form and value not in (None, ""):
                 field = form[key]
                 field.data = _field_value(field, value)
-    elif step is None and request.method == "GET":
-        form.label.data = str(spec.default_label)
+    # Left empty, the label is the kind's default, in each reader's language.
+    form.label.render_kw = {**(form.label.render_kw or {}), "placeholder": str(spec.default_label)}
     return form
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from automation.scenarios import engine
 from crm.extensions import db
+from crm.facts import fact
 from crm.forms import optional_int
 from crm.models import Account, Contact, Enrollment, Lead, Scenario, contact_tags, lead_tags
 from crm.pages import fragment_or_redirect
@@ -94,9 +95,7 @@ def add(kind: str, record_id: int) -> Response:
 def remove(kind: str, record_id: int, scenario_id: int) -> Response:
     record = _record(kind, record_id)
     scenario = db.get_or_404(Scenario, scenario_id)
-    engine.unenroll(
-        scenario, record, reason=_("removed by %(name)s", name=current_user.name), actor=current_user
-    )
+    engine.unenroll(scenario, record, reason=fact("removed_by", name=current_user.name), actor=current_user)
     return toast(panel(kind, record), _("Removed from “%(label)s”.", label=scenario.label))
 
 

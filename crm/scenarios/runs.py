@@ -14,7 +14,9 @@ from automation.mailing.compose import suppression_reason
 from automation.scenarios import engine, replies
 from automation.scenarios.mail import rep_sender
 from automation.scenarios.preview import dry_run
+from automation.scenarios.steps import step_label
 from crm.extensions import db, htmx
+from crm.facts import describe
 from crm.forms import optional_int, page_number
 from crm.models import Account, Contact, Enrollment, EnrollmentEvent, Lead, Scenario, SenderAddress, utcnow
 from crm.pages import dialog_html, fragment_or_redirect
@@ -136,7 +138,7 @@ def _checks(scenario: Scenario, person: Contact | Lead) -> list[str]:
     problems = []
     reason = suppression_reason("scenario", person.email or "", person)
     if reason:
-        problems.append(reason)
+        problems.append(describe(reason))
     for step in scenario.steps:
         if step.kind == "email":
             if step.config.get("sender_id"):
@@ -144,7 +146,7 @@ def _checks(scenario: Scenario, person: Contact | Lead) -> list[str]:
             else:
                 sender = rep_sender(person.owner)
             if sender is None or not sender.verified:
-                problems.append(_("“%(label)s”: the sender address is not verified", label=step.label))
+                problems.append(_("“%(label)s”: the sender address is not verified", label=step_label(step)))
     return problems
 
 

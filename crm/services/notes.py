@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from crm.extensions import db
+from crm.facts import clip
 from crm.models import FeedEntry, Notification, Opportunity, User
 from crm.services import ServiceError
 from crm.services.access import can_see, notification_visible
@@ -69,7 +70,7 @@ def notify_admins(opportunity: Opportunity, entry: FeedEntry, text: str) -> None
     transaction). One unread notification per admin and text: a broken trigger that fails on a
     hundred opportunities does not ring the bell a hundred times."""
     db.session.flush()
-    text = text[:500]
+    text = clip(text, 500)  # a fact (crm.facts), told in each admin's language
     admins = db.session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True)))
     for user_id in admins:
         unread = select(Notification.id).where(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from automation.scenarios import engine
 from crm.extensions import db
+from crm.facts import fact
 from crm.models import Contact, EffectRun, Enrollment, FeedEntry, OutboxMessage, utcnow
 from crm.services.opportunities import move_opportunity
 from tests.factories import (
@@ -118,9 +119,7 @@ def resent_after_lease() -> int:
     """Rows the sweep sent again because a worker died between claiming and recording them."""
     return (
         db.session.scalar(
-            select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.last_error.like("the worker stopped while sending%")
-            )
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.last_error == fact("worker_stopped"))
         )
         or 0
     )
