@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from crm.extensions import db
 from crm.models import Contact, Enrollment, Lead, Opportunity, OutboxMessage, ScenarioStep, Stage, Tag
+
+# The results an If can test, with their labels (its form offers the same).
+RESULTS = [("won", _l("won")), ("lost", _l("lost")), ("dormant", _l("dormant")), ("open", _l("open"))]
 
 
 def config_from(form: Any) -> dict[str, Any]:
@@ -40,8 +44,6 @@ def describe(config: dict[str, Any]) -> str:
         stage = db.session.get(Stage, config.get("stage_id") or 0)
         return _("has an open opportunity at “%(name)s”", name=stage.name if stage else "?")
     if condition == "result":
-        from automation.scenarios.forms import RESULTS
-
         labels = {key: label for key, label in RESULTS}
         return _("has an opportunity that is %(result)s", result=labels.get(config.get("result"), "?"))
     if condition == "field":

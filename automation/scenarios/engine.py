@@ -19,10 +19,11 @@ from automation import dispatch
 from automation.mailing.compose import SUPPRESSED
 from automation.queues import get_queue, scheduler_time
 from automation.scenarios import structure
+from automation.scenarios.context import StepContext, StepResult
 from automation.scenarios.mail import REP_SENDERS
-from automation.scenarios.steps import STEPS, StepContext, StepResult
+from automation.scenarios.steps import STEPS
 from crm.extensions import db
-from crm.facts import Failure, fact
+from crm.facts import fact
 from crm.models import (
     Account,
     Contact,
@@ -37,7 +38,7 @@ from crm.models import (
     User,
     utcnow,
 )
-from crm.services import ServiceError
+from crm.services import Failure, ServiceError
 
 log = logging.getLogger(__name__)
 JOB = "automation.scenarios.engine.advance"

@@ -16,7 +16,7 @@ from crm.html import sanitize_html
 from crm.models import Opportunity, SenderAddress, User
 
 if TYPE_CHECKING:
-    from automation.scenarios.steps import StepContext, StepResult
+    from automation.scenarios.context import StepContext, StepResult
 
 HAS_TAGS = re.compile(r"<[a-zA-Z][^>]*>")
 BLOCKS = re.compile(r"<(?:p|div|br|ul|ol|table|h[1-6]|blockquote)\b", re.IGNORECASE)
@@ -50,7 +50,7 @@ def rep_sender(rep: User | None) -> SenderAddress | None:
 
 
 def send_step_email(ctx: StepContext) -> StepResult:
-    from automation.scenarios.steps import StepResult
+    from automation.scenarios.context import StepResult
 
     config, person = ctx.step.config, ctx.person
     if config.get("sender_id"):

@@ -1,58 +1,25 @@
-"""Step kinds. Each is one class (its form, its validation, its run) plus one partial template
+"""Step kinds. Each is one class (its config read from its form, its validation, its run), one form
+(crm/scenarios/forms.py, STEP_FORMS) and one partial template
 (`templates/scenarios/steps/<kind>.html`), registered in STEPS. Adding a kind touches nothing else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from flask import current_app
 from flask_babel import LazyString, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 
 from automation.scenarios import conditions, timing
-from automation.scenarios.forms import EmailStepForm, EndStepForm, IfStepForm, PauseStepForm
-from crm.models import Contact, Enrollment, Lead, Scenario, ScenarioStep, User
-
-
-@dataclass
-class StepContext:
-    enrollment: Enrollment
-    step: ScenarioStep
-    scenario: Scenario
-    person: Contact | Lead
-    now: datetime
-    simulation: bool = False
-    choose_branch: str | None = None  # the admin's pick during a simulation
-
-    @property
-    def rep(self) -> User | None:
-        return self.person.owner
-
-    @property
-    def tz(self) -> str:
-        return self.rep.timezone if self.rep else current_app.config["BABEL_DEFAULT_TIMEZONE"]
-
-
-@dataclass
-class StepResult:
-    """What a step did: go on, wait until `at`, take a branch, or leave the scenario."""
-
-    outcome: str  # "next" | "wait" | "branch" | "exit" | "end"
-    event: str  # timeline kind
-    detail: dict[str, Any] = field(default_factory=dict)
-    at: datetime | None = None
-    branch: str | None = None
+from automation.scenarios.context import StepContext, StepResult
+from crm.models import ScenarioStep
 
 
 class StepKind:
     kind: ClassVar[str]
     name: ClassVar[LazyString]
     default_label: ClassVar[LazyString]
-    form: ClassVar[type[FlaskForm]]
     icon: ClassVar[str]
 
     def config_from(self, form: Any) -> dict[str, Any]:
@@ -69,7 +36,6 @@ class EmailStep(StepKind):
     kind = "email"
     name = _l("One-to-one email")
     default_label = _l("Email 1 to 1")
-    form = EmailStepForm
     icon = "✉"
 
     def config_from(self, form: Any) -> dict[str, Any]:
@@ -107,7 +73,6 @@ class PauseStep(StepKind):
     kind = "pause"
     name = lazy_pgettext("scenario step", "Pause")
     default_label = lazy_pgettext("scenario step", "Pause")
-    form = PauseStepForm
     icon = "◷"  # in DejaVu Sans and Segoe UI Symbol; ⏱ shows as a box where no emoji font is installed
 
     def config_from(self, form: Any) -> dict[str, Any]:
@@ -152,7 +117,6 @@ class IfStep(StepKind):
     kind = "if"
     name = _l("If")
     default_label = _l("Condition")
-    form = IfStepForm
     icon = "⋔"
 
     def config_from(self, form: Any) -> dict[str, Any]:
@@ -171,7 +135,6 @@ class EndStep(StepKind):
     kind = "end"
     name = _l("End")
     default_label = _l("End")
-    form = EndStepForm
     icon = "⚑"
 
     def run(self, ctx: StepContext) -> StepResult:

@@ -1,5 +1,5 @@
-"""Effect kinds. Each is one class (form, save-time check, sentence, run) plus one partial template
-(`templates/triggers/effects/<kind>.html`), registered in EFFECTS. Effects call the same services as
+"""Effect kinds. Each is one class (config read from its form, save-time check, sentence, run), one form
+(crm/triggers/forms.py, EFFECT_FORMS) and one partial template (`templates/triggers/effects/<kind>.html`), registered in EFFECTS. Effects call the same services as
 the UI, inside the engine's transaction, with the event's depth + 1."""
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 
 from automation.mailing import shortcodes
 from automation.mailing.compose import merge_values, queue_email, render_template_for
-from automation.triggers import forms
 from crm.extensions import db
-from crm.facts import Failure, fact
+from crm.facts import fact
 from crm.models import (
     ActionType,
     DomainEvent,
@@ -31,6 +30,7 @@ from crm.models import (
     TriggerEffect,
     User,
 )
+from crm.services import Failure
 
 
 @dataclass
@@ -54,7 +54,6 @@ class EffectContext:
 class EffectKind:
     kind: ClassVar[str]
     name: ClassVar[LazyString]
-    form: ClassVar[type]
 
     def config_from(self, form: Any) -> dict[str, Any]:
         return {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
@@ -94,7 +93,6 @@ def _template_and_sender(config: dict[str, Any]) -> list[str]:
 class CreateAction(EffectKind):
     kind = "create_action"
     name = _l("Create an action")
-    form = forms.CreateActionForm
 
     def config_from(self, form: Any) -> dict[str, Any]:
         config = super().config_from(form)
@@ -184,7 +182,6 @@ class CreateAction(EffectKind):
 class PostNote(EffectKind):
     kind = "post_note"
     name = _l("Post a notification")
-    form = forms.PostNoteForm
 
     def describe(self, config: dict[str, Any]) -> str:
         return _("post “%(text)s” on the feed", text=(config.get("text") or "")[:60])
@@ -218,7 +215,6 @@ def _scenario_label(config: dict[str, Any]) -> str:
 class Enroll(EffectKind):
     kind = "enroll"
     name = _l("Add to a scenario")
-    form = forms.ScenarioEffectForm
 
     def check(self, config: dict[str, Any]) -> list[str]:
         scenario = _scenario(config)
@@ -284,7 +280,6 @@ class Unenroll(Enroll):
 class SendEmail(EffectKind):
     kind = "send_email"
     name = _l("Send an email")
-    form = forms.SendEmailForm
 
     def check(self, config: dict[str, Any]) -> list[str]:
         problems = _template_and_sender(config)
@@ -364,7 +359,6 @@ class SendEmail(EffectKind):
 class AddTag(EffectKind):
     kind = "add_tag"
     name = _l("Add a tag")
-    form = forms.AddTagForm
 
     def describe(self, config: dict[str, Any]) -> str:
         return _("add the tag “%(tag)s”", tag=config.get("tag", ""))
@@ -380,7 +374,6 @@ class AddTag(EffectKind):
 class CreateCampaign(EffectKind):
     kind = "create_campaign"
     name = _l("Create an email campaign")
-    form = forms.CampaignEffectForm
 
     def check(self, config: dict[str, Any]) -> list[str]:
         return _template_and_sender(config)

@@ -10,13 +10,14 @@ from werkzeug.wrappers import Response
 
 from automation.mailing.senders import verified_senders
 from automation.scenarios import admin, structure
-from automation.scenarios.stats import step_stats
 from automation.scenarios.steps import STEPS, step_label
 from crm.extensions import db, htmx
 from crm.forms import optional_int
 from crm.models import Enrollment, Pipeline, Scenario, ScenarioStep, Tag
 from crm.pages import fragment_or_redirect
 from crm.responses import done, refused, render, retarget, toast
+from crm.scenarios.forms import STEP_FORMS
+from crm.scenarios.stats import step_stats
 from crm.security import protect
 from crm.services import ServiceError
 from crm.settings.forms import NameForm
@@ -95,8 +96,7 @@ def show(scenario_id: int) -> Response:
 
 def step_form(kind: str, step: ScenarioStep | None = None):  # type: ignore[no-untyped-def]
     """The kind's form, with its choices, filled from the step's config when editing."""
-    spec = STEPS[kind]
-    form = spec.form()
+    form = STEP_FORMS[kind]()
     if hasattr(form, "sender_id"):
         form.sender_id.choices = [("", _("— the assigned rep —"))] + [
             (s.id, f"{s.display_name} <{s.email}>" if s.display_name else s.email) for s in verified_senders()
@@ -117,7 +117,7 @@ def step_form(kind: str, step: ScenarioStep | None = None):  # type: ignore[no-u
                 field = form[key]
                 field.data = _field_value(field, value)
     # Left empty, the label is the kind's default, in each reader's language.
-    form.label.render_kw = {**(form.label.render_kw or {}), "placeholder": str(spec.default_label)}
+    form.label.render_kw = {**(form.label.render_kw or {}), "placeholder": str(STEPS[kind].default_label)}
     return form
 
 

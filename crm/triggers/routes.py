@@ -12,13 +12,13 @@ from werkzeug.wrappers import Response
 from automation.mailing.senders import verified_senders
 from automation.triggers import editor
 from automation.triggers.effects import EFFECTS
-from automation.triggers.forms import TriggerForm
 from crm.extensions import db, htmx
 from crm.forms import optional_int, user_choices
 from crm.models import ActionType, EmailTemplate, Opportunity, Pipeline, Scenario, Trigger, TriggerEffect
 from crm.pages import dialog_html, fragment_or_redirect
 from crm.responses import refused, render, retarget, toast
 from crm.security import protect
+from crm.triggers.forms import EFFECT_FORMS, TriggerForm
 
 bp = protect(
     Blueprint("triggers", __name__, url_prefix="/settings/pipelines/<int:pipeline_id>/triggers"), admin=True
@@ -143,7 +143,7 @@ def delete(pipeline_id: int, trigger_id: int) -> Response:
 
 
 def effect_form(kind: str, effect: TriggerEffect | None = None):  # type: ignore[no-untyped-def]
-    form = EFFECTS[kind].form()
+    form = EFFECT_FORMS[kind]()
     choices: dict[str, Any] = {
         "type_id": lambda: (
             [("", "—")]

@@ -148,3 +148,15 @@ class CampaignEffectForm(FlaskForm):
     mode = SelectField(
         _l("Then"), choices=[("draft", _l("keep it as a draft")), ("send", _l("send it at once"))]
     )
+
+
+# Each effect kind's form (the kinds themselves, and what they do, are in automation/triggers/effects.py).
+EFFECT_FORMS: dict[str, type[FlaskForm]] = {
+    "create_action": CreateActionForm,
+    "post_note": PostNoteForm,
+    "enroll": ScenarioEffectForm,
+    "unenroll": ScenarioEffectForm,
+    "send_email": SendEmailForm,
+    "add_tag": AddTagForm,
+    "create_campaign": CampaignEffectForm,
+}

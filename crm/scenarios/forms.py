@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from automation.scenarios.conditions import RESULTS
 from automation.scenarios.timing import to_local
 from crm.forms import IdSelectField
 from crm.i18n import company_timezone, select_timezone
@@ -43,7 +44,6 @@ FIELDS = [
     ("source", _l("Source")),
 ]
 UNTIL_YEARS = (1970, 2999)  # a pause's "until", converted between time zones, stays in the calendar
-RESULTS = [("won", _l("won")), ("lost", _l("lost")), ("dormant", _l("dormant")), ("open", _l("open"))]
 
 
 class StepForm(FlaskForm):
@@ -135,3 +135,12 @@ class IfStepForm(StepForm):
 
 class EndStepForm(StepForm):
     pass
+
+
+# Each step kind's form (the kinds themselves, and what they do, are in automation/scenarios/steps.py).
+STEP_FORMS: dict[str, type[FlaskForm]] = {
+    "email": EmailStepForm,
+    "pause": PauseStepForm,
+    "if": IfStepForm,
+    "end": EndStepForm,
+}
