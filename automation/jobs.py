@@ -12,9 +12,9 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
 
 def process_event(event_id: int) -> str:
     """One event (jobs queued before events travelled in batches)."""
-    from automation.triggers.engine import process_event as run
+    from automation.triggers.batch import process_events as run
 
-    return run(event_id)
+    return next(iter(run([event_id])), "nothing to do")
 
 
 def noop() -> None:

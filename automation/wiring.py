@@ -9,6 +9,9 @@ from crm.models import DomainEvent, Enrollment, OutboxMessage
 
 
 def register() -> None:
+    from automation.scenarios import sentences as _scenario_sentences  # noqa: F401  (they register)
+    from automation.triggers import sentences as _trigger_sentences  # noqa: F401
+
     dispatch.on_commit(DomainEvent, enqueue_events)
     dispatch.on_commit(OutboxMessage, enqueue_mail)
     dispatch.on_commit(Enrollment, enqueue_enrollments)

@@ -16,9 +16,9 @@ from automation.queues import EVENT_JOB, get_queue, scheduler_time
 from automation.triggers.effects import EFFECTS, EffectContext
 from automation.triggers.events import matches
 from crm.extensions import db
-from crm.facts import clip, fact, stored_reason
+from crm.facts import clip, fact
 from crm.models import DomainEvent, EffectRun, FeedEntry, Opportunity, Trigger, TriggerRun, utcnow
-from crm.services import ServiceError
+from crm.services import ServiceError, stored_reason
 from crm.services.events import FEED_WRITTEN, feed
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,6 @@ TRIGGER_EVENTS = (
 
 def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 3 ** max(attempts - 1, 0), 3600))
-
-
-def process_event(event_id: int) -> str:
-    """Consume one domain event (the batch job, automation.triggers.batch, for a list)."""
-    from automation.triggers.batch import process_events
-
-    counts = process_events([event_id])
-    return next(iter(counts), "nothing to do")
 
 
 def fired_triggers(

@@ -11,8 +11,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from crm.services import ServiceError
-
 MARK = '{"fact":'
 SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {}
 
@@ -69,17 +67,4 @@ def describe(stored: Any) -> str:
         return data["fact"]
 
 
-class Failure(ServiceError):
-    """A refusal recorded as a fact: `message` is the sentence now, `fact` what to store."""
-
-    def __init__(self, kind: str, /, status: int = 409, **params: Any) -> None:
-        self.fact = fact(kind, **params)
-        super().__init__(describe(self.fact), status)
-
-
-def stored_reason(err: ServiceError) -> str:
-    """What to record for a refused change: its fact when it has one, else its message."""
-    return getattr(err, "fact", None) or str(err.message)
-
-
-from crm.facts import automation, mail, scenarios  # noqa: E402,F401  (their sentences register)
+from crm.facts import mail  # noqa: E402,F401  (its sentences register; automation registers its own)

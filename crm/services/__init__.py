@@ -28,3 +28,18 @@ def same_name(column: Any, name: str) -> Any:
 def same_names(column: Any, names: list[str]) -> Any:
     """`column` is one of `names`, ignoring case, or exactly (see same_name)."""
     return or_(func.lower(column).in_([n.lower() for n in names]), column.in_(names))
+
+
+class Failure(ServiceError):
+    """A refusal recorded as a fact: `message` is the sentence now, `fact` what to store."""
+
+    def __init__(self, kind: str, /, status: int = 409, **params: Any) -> None:
+        from crm.facts import describe, fact
+
+        self.fact = fact(kind, **params)
+        super().__init__(describe(self.fact), status)
+
+
+def stored_reason(err: ServiceError) -> str:
+    """What to record for a refused change: its fact when it has one, else its message."""
+    return getattr(err, "fact", None) or str(err.message)

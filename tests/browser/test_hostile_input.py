@@ -20,8 +20,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from automation.jobs import process_event
 from automation.scenarios import admin as scenario_admin
-from automation.triggers.engine import process_event
 from crm.extensions import db
 from crm.models import (
     Account,
