@@ -29,7 +29,6 @@ from crm.models import (
 from crm.services import ServiceError
 
 CHUNK = 500
-AUDIENCE_TYPES = ("tag", "stage", "contacts")
 JOB = "automation.mailing.campaigns.run_campaign"
 
 

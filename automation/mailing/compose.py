@@ -36,7 +36,6 @@ from crm.models import (
 )
 from crm.services import ServiceError
 
-SYSTEM_KINDS = ("system", "transactional")
 SUPPRESSED = "crm_suppressed_emails"  # session.info key: preloaded suppression list (a set)
 BULK_KINDS = ("marketing", "scenario")
 RECIPIENT_TYPES = {Contact: "contact", Lead: "lead", Account: "account", User: "user"}

@@ -95,10 +95,6 @@ def open_paths(scenario: Scenario, without: Collection[int] = ()) -> list[str]:
     return problems
 
 
-def is_closed(scenario: Scenario) -> bool:
-    return not open_paths(scenario)
-
-
 def waiting_counts(scenario: Scenario) -> dict[int, int]:
     rows = db.session.execute(
         select(Enrollment.current_step_id, func.count())

@@ -78,11 +78,6 @@ def opportunity_or_404(user: User, opportunity_id: int) -> Opportunity:
     return opportunity
 
 
-def opportunity_or_none(user: User, opportunity_id: int | None) -> Opportunity | None:
-    opportunity = db.session.get(Opportunity, opportunity_id or 0)
-    return opportunity if opportunity is not None and can_see(user, opportunity.pipeline) else None
-
-
 def quote_or_404(user: User, quote_id: int) -> Quote:
     quote = db.get_or_404(Quote, quote_id)
     opportunity_or_404(user, quote.opportunity_id)
