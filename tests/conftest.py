@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from tests.services import ROOT, RedisServer, SMTPSink, WorkerProcess
@@ -161,7 +163,17 @@ def _truncate(db: Any) -> None:
             # TRUNCATE, not DELETE: DELETE is ~15x faster here but leaves free space that later
             # inserts fill out of order, and some assertions read rows in insertion order.
             names = ", ".join(t.name for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # A request the previous browser test's page sent as it closed may still be reading:
+            # PostgreSQL then picks one side of the deadlock to abort. Ours waits and goes again.
+            for attempt in range(5):
+                try:
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                    break
+                except OperationalError:
+                    conn.rollback()
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.2)
         else:
             # Some foreign keys point both ways (outbox <-> enrollments): empty with checks off.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
