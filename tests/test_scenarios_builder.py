@@ -261,10 +261,24 @@ def test_simulate_an_inactive_scenario_step_by_step(client, auth, admin, worker,
     assert [m["Subject"] for m in smtp.messages] == ["Sim one", "Sim two"]  # really sent
     assert all(r.simulation for r in db.session.scalars(select(OutboxMessage)))
     stats = client.get(f"/settings/scenarios/{scenario.id}").get_data(as_text=True).split('id="stats"', 1)[1]
-    assert (
-        '<td class="num">1</td>' not in stats.split("</table>", 1)[0]
-    )  # simulations stay out of the numbers
+    # Simulations stay out of the numbers: nobody real entered, so no 0 / 0 / 0 / 0 bar, a sentence.
+    section = stats.split("</section>", 1)[0]
+    assert "Nobody has entered this scenario yet" in section and "0 / 0 / 0 / 0" not in section
     wait_until(lambda: all(r.status == "sent" for r in db.session.scalars(select(OutboxMessage))))
+
+
+def test_statistics_draw_bars_once_someone_entered(client, auth, admin, worker, smtp):
+    contact = make_contact(opt_in=True, owner=make_user(email="alice@ourco.example"))
+    make_sender(email="alice@ourco.example")
+    scenario = make_scenario([email_step("Counted")])
+    auth.login(admin)
+    engine.enroll(scenario, contact)
+    smtp.wait_for(1)
+    section = (
+        client.get(f"/settings/scenarios/{scenario.id}").get_data(as_text=True).split('id="stats"', 1)[1]
+    )
+    section = section.split("</section>", 1)[0]
+    assert "Nobody has entered" not in section and "1 / 0 / 0 / 0" in section
 
 
 def test_dry_run_lists_instants_and_renders_emails_without_sending(client, auth, admin, smtp):

@@ -74,4 +74,5 @@ def step_stats(scenario: Scenario) -> dict[str, object]:
         if emails
         else Markup("")
     )
-    return {"by_step": counts, "chart": chart}
+    empty = not any(c.get("entered") for c in counts.values())  # nobody yet: say so, draw nothing
+    return {"by_step": counts, "chart": Markup("") if empty else chart, "empty": empty}
