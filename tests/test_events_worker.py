@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from automation.queues import get_queue
@@ -19,6 +21,13 @@ def _processed(event_id: int) -> bool:
 
 def _only_event(kind: str) -> DomainEvent:
     return db.session.scalars(select(DomainEvent).where(DomainEvent.kind == kind)).one()
+
+
+def _age(event: DomainEvent, seconds: int = 10) -> None:
+    """Pretend the event was written and handed to Redis `seconds` ago (past the sweep's delays)."""
+    event.created_at -= timedelta(seconds=seconds)
+    event.enqueued_at -= timedelta(seconds=seconds)
+    db.session.commit()
 
 
 def test_a_board_move_reaches_the_worker(client, auth, rep, worker):
@@ -49,6 +58,9 @@ def test_the_sweep_recovers_an_event_whose_job_redis_lost(worker):
     ev = _only_event("opportunity_created")
     # Redis lost the job (flushed, restarted without its data, enqueue failed after commit).
     get_queue("events").connection.flushdb()
+    worker.drain()
+    assert not _processed(ev.id) and not worker.swept["events"]  # too recent for the sweep
+    _age(ev)
     wait_until(lambda: _processed(ev.id), 20, message="the sweep to recover the event")
     assert worker.swept["events"] == 1
 
@@ -69,4 +81,5 @@ def test_a_move_while_redis_is_down_still_saves_and_is_processed_later(
         assert ev.processed_at is None
     finally:
         redis_server.start()
+    _age(ev)
     wait_until(lambda: _processed(ev.id), 30, message="the event to be processed after Redis came back")
