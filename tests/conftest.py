@@ -1,5 +1,5 @@
 """Fixtures: a real database (SQLite file, or PostgreSQL via DATABASE_URL), a real Redis,
-a real SMTP server, real worker processes and a real browser."""
+a real SMTP server, RQ's worker (in-process, or real worker processes) and a real browser."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
-from tests.services import ROOT, RedisServer, SMTPSink, WorkerProcess
+from tests.services import ROOT, InProcessWorker, RedisServer, SMTPSink, WorkerProcess
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PASSWORD = "correct-horse-battery"
@@ -252,7 +252,8 @@ def rep(app: Flask):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def start_worker(test_env: dict[str, str], tmp_root: Path, app: Flask, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """Start real RQ worker processes (scheduler and sweeps included); all stop after the test."""
+    """Start real RQ worker processes (scheduler and sweeps included); all stop after the test.
+    For the tests about the process itself (signals, kills); the others use `worker`."""
     from redis import Redis
     from rq import Worker
 
@@ -267,7 +268,12 @@ def start_worker(test_env: dict[str, str], tmp_root: Path, app: Flask, request: 
         before = len(Worker.all(connection=conn))
         proc.start()
         started.append(proc)
-        wait_until(lambda: len(Worker.all(connection=conn)) > before, 30, message="the worker to register")
+        wait_until(
+            lambda: len(Worker.all(connection=conn)) > before,
+            30,
+            message="the worker to register",
+            drain=False,
+        )
         return proc
 
     yield start
@@ -276,9 +282,17 @@ def start_worker(test_env: dict[str, str], tmp_root: Path, app: Flask, request: 
 
 
 @pytest.fixture
-def worker(start_worker) -> WorkerProcess:  # type: ignore[no-untyped-def]
-    """One real RQ worker process for the duration of a test."""
-    return start_worker()
+def worker(app: Flask, test_env: dict[str, str]) -> Iterator[InProcessWorker]:
+    """RQ's worker in the test's process (no `python worker.py` to start: ~4 s a test). Every
+    `wait_until` and `smtp.wait_for` drains the queues before it looks; a test asserting that
+    something does not happen calls `worker.drain()` before it asserts."""
+    from redis import Redis
+
+    from automation.queues import QUEUE_NAMES
+
+    InProcessWorker.active = InProcessWorker(app, Redis.from_url(test_env["REDIS_URL"]), list(QUEUE_NAMES))
+    yield InProcessWorker.active
+    InProcessWorker.active = None
 
 
 @pytest.fixture(scope="session")

