@@ -72,6 +72,13 @@
   // Flash messages from full-page loads.
   document.querySelectorAll("#flashes [data-message]").forEach((f) => toast(f.dataset.message, f.dataset.level));
 })();
+/* On a narrow screen the navigation folds behind its Menu button. */
+document.addEventListener("click", (e) => {
+  const toggle = e.target.closest(".nav-toggle");
+  if (!toggle) return;
+  const open = toggle.closest(".topbar").classList.toggle("nav-open");
+  toggle.setAttribute("aria-expanded", String(open));
+});
 /* Menus in the top bar close when clicking elsewhere or pressing Escape. */
 document.addEventListener("click", (e) => {
   document.querySelectorAll(".nav details[open]").forEach((d) => { if (!d.contains(e.target)) d.removeAttribute("open"); });
