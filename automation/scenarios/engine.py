@@ -97,9 +97,13 @@ def enroll(
     actor: User | None = None,
     opportunity: Opportunity | None = None,
     simulation: bool = False,
+    test_recipient: str | None = None,
     commit: bool = True,
 ) -> Enrollment:
-    """Put a person at the start of a scenario (refused if inactive, empty, or already in it)."""
+    """Put a person at the start of a scenario (refused if inactive, empty, or already in it).
+    `test_recipient`: a simulation whose emails go to that address (the admin's) as a test."""
+    if test_recipient and not simulation:
+        raise ValueError("only a simulation sends its emails to a test address")
     person = resolve_person(person)
     if not simulation and not scenario.active:
         raise Failure("scenario_inactive", label=scenario.label)
@@ -118,6 +122,7 @@ def enroll(
         next_run_at=now,
         enqueued_at=now,
         simulation=simulation,
+        test_recipient=test_recipient or None,
         source=source,
         opportunity_id=opportunity.id if opportunity else None,
     )

@@ -72,16 +72,19 @@ def send_step_email(ctx: StepContext) -> StepResult:
     html = shortcodes.substitute_html(message_html(config.get("message", "")), values)
     if signature:
         html += f'<div class="signature">{signature}</div>'
+    # A test simulation: the mail, written for the person, goes to the admin instead. Not being
+    # the person's, it is not held back by their opt-in or unsubscribe, nor counted as theirs.
+    test = ctx.enrollment.test_recipient
     row = queue_email(
         key=f"scenario:{ctx.enrollment.id}:step:{ctx.step.id}",
         kind="scenario",
-        to_email=person.email or "",
-        to_name=person.display_name,
+        to_email=test or person.email or "",
+        to_name="" if test else person.display_name,
         subject=subject,
         html=html,
         sender=sender,
         from_name=from_name,
-        recipient=person,
+        recipient=None if test else person,
         opportunity=opportunity,
         attachment_ids=[upload.id for upload in ctx.step.attachments],
         track_opens=bool(config.get("track_opens")),
@@ -93,4 +96,7 @@ def send_step_email(ctx: StepContext) -> StepResult:
     )
     if row.status == "suppressed":  # the outbox re-checks the address (suppression list…)
         return StepResult("exit", "skipped", {"reason": row.suppressed_reason, "outbox_id": row.id})
-    return StepResult("next", "sent", {"outbox_id": row.id, "subject": subject, "to": person.email})
+    if test:
+        return StepResult("next", "sent", {"outbox_id": row.id, "subject": subject, "to": test, "test": True})
+    detail = {"outbox_id": row.id, "subject": subject, "to": person.email, "to_name": person.display_name}
+    return StepResult("next", "sent", detail)

@@ -113,6 +113,8 @@ class Enrollment(db.Model):
     enqueued_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(nullable=False, default=0)
     simulation: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # A simulation sent to the admin's own address as a test (None: sent to the person).
+    test_recipient: Mapped[str | None] = mapped_column(String(254))
     source: Mapped[str] = mapped_column(String(40), nullable=False, default="manual")
     opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id", ondelete="SET NULL"))
     last_outbox_id: Mapped[int | None] = mapped_column(

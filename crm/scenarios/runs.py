@@ -29,6 +29,7 @@ from crm.services import ServiceError
 bp = protect(Blueprint("scenario_runs", __name__, url_prefix="/settings/scenarios"), admin=True)
 RECORDS = {"account": Account, "contact": Contact, "lead": Lead}
 PREVIEW_YEARS = (1970, 2999)  # the preview's start
+SEND_TO = ("person", "me")  # a simulation's emails go to the person (really), or to the admin as a test
 
 
 def _enrollment(scenario: Scenario, enrollment_id: int) -> Enrollment:
@@ -133,10 +134,14 @@ def simulate(scenario_id: int) -> Response:
     )
 
 
-def _checks(scenario: Scenario, person: Contact | Lead) -> list[str]:
-    """What would block real sends, said before anything is sent."""
+def _checks(scenario: Scenario, person: Contact | Lead, test_recipient: str | None = None) -> list[str]:
+    """What would block real sends, said before anything is sent. A test to the admin's own
+    address does not go to the person: only that address counts, not the person's opt-in."""
     problems = []
-    reason = suppression_reason("scenario", person.email or "", person)
+    if test_recipient:
+        reason = suppression_reason("scenario", test_recipient)
+    else:
+        reason = suppression_reason("scenario", person.email or "", person)
     if reason:
         problems.append(describe(reason))
     for step in scenario.steps:
@@ -153,9 +158,19 @@ def _checks(scenario: Scenario, person: Contact | Lead) -> list[str]:
 @bp.post("/<int:scenario_id>/simulate")
 def simulate_start(scenario_id: int) -> Response:
     scenario = _scenario(scenario_id)
+    send_to = request.form.get("send_to") or "person"
+    if send_to not in SEND_TO:
+        return refused(_("Choose who gets the emails: the person, or you as a test."), 422)
     _kind, record = _record()
     try:
-        enrollment = engine.enroll(scenario, record, source="simulation", actor=current_user, simulation=True)
+        enrollment = engine.enroll(
+            scenario,
+            record,
+            source="simulation",
+            actor=current_user,
+            simulation=True,
+            test_recipient=current_user.email if send_to == "me" else None,
+        )
     except ServiceError as err:
         return refused(str(err.message), err.status)
     return _simulation(scenario, enrollment)
@@ -174,7 +189,7 @@ def _simulation(scenario: Scenario, enrollment: Enrollment, last: object = None)
         scenario=scenario,
         enrollment=enrollment,
         person=person,
-        checks=_checks(scenario, person),
+        checks=_checks(scenario, person, enrollment.test_recipient),
         events=events,
         steps=steps,
         last=last,

@@ -113,6 +113,17 @@ def test_admin_builds_simulates_and_activates_the_seed_scenario(page: Page, logi
     assert not list(smtp.messages[1].iter_attachments())
     wait_until(lambda: [r.simulation for r in db.session.scalars(select(OutboxMessage))] == [True, True])
 
+    # Again, as a test to the admin's own address: written for Camille, she gets nothing.
+    page.reload()
+    page.get_by_role("radio", name=re.compile(r"as a test")).check()
+    page.locator("#sim-q").fill("Camille")
+    page.get_by_role("button", name="Simulate on").first.click()
+    expect(sim).to_contain_text(f"A test: every email goes to you, {admin.email}, not to Camille Durand.")
+    sim.get_by_role("button", name="EXECUTE").click()
+    expect(sim).to_contain_text(f"email “Nice to meet you, Camille” sent to you, {admin.email}, as a test.")
+    smtp.wait_for(3)
+    assert smtp.messages[2]["X-Envelope-To"] == admin.email and len(smtp.to("camille@client.example")) == 2
+
     page.get_by_role("link", name="First contact after the trade show").click()
     page.get_by_role("button", name="Activate").click()
     page.wait_for_url("**/settings/scenarios/")

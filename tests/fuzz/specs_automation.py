@@ -166,6 +166,7 @@ AUTOMATION: list[Spec] = [
         form=lambda w: {
             "record_type": choice("contact", "lead", "account"),
             "record_id": ids(w.contact, w.lead, w.account),
+            "send_to": choice("person", "me", ""),
         },
         examples=10,
     ),
