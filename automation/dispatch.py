@@ -12,12 +12,10 @@ from flask import has_app_context
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from crm.services.job_state import job_state
+
 log = logging.getLogger(__name__)
 _PENDING = "crm_pending_dispatch"
-SKIP = "crm_skip_dispatch"  # session.info key: models whose new rows the caller hands over itself
-# session.info key: {model: [ids]} — new rows of these models are collected there after commit,
-# for the caller to handle in the same job, instead of being handed to the queue.
-COLLECT = "crm_collect_dispatch"
 _HANDLERS: dict[type, Callable[[list[int]], None]] = {}
 
 
@@ -28,7 +26,7 @@ def on_commit(model: type, handler: Callable[[list[int]], None]) -> None:
 
 @sa_event.listens_for(Session, "after_flush")
 def _collect(session: Session, _ctx: Any) -> None:
-    skip = session.info.get(SKIP, ())
+    skip = job_state(session).skip_dispatch
     for obj in session.new:
         if type(obj) in _HANDLERS and type(obj) not in skip:
             session.info.setdefault(_PENDING, {}).setdefault(type(obj), []).append(obj.id)
@@ -39,7 +37,7 @@ def _dispatch(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending or not has_app_context():
         return
-    collect = session.info.get(COLLECT, {})
+    collect = job_state(session).collect_dispatch or {}
     for model, ids in pending.items():
         if model in collect:
             collect[model].extend(ids)

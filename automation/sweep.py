@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, exists, or_, select, update
 
-from automation.queues import enqueue_events, enqueue_mail, get_queue
+from automation.queues import enqueue_campaign, enqueue_enrollments, enqueue_events, enqueue_mail
 from crm.extensions import db
 from crm.facts import fact
 from crm.models import Campaign, DomainEvent, Enrollment, OutboxMessage, Scenario, utcnow
@@ -91,8 +91,6 @@ def sweep_mail(now: datetime | None = None) -> int:
 def sweep_campaigns(now: datetime | None = None) -> int:
     """Campaigns whose start or preparation job Redis lost."""
     now = now or utcnow()
-    from automation.mailing.campaigns import JOB
-
     due = db.session.scalars(
         select(Campaign.id).where(
             or_(
@@ -104,7 +102,7 @@ def sweep_campaigns(now: datetime | None = None) -> int:
         )
     ).all()
     for campaign_id in due:
-        get_queue("default").enqueue(JOB, campaign_id, job_timeout=3600)
+        enqueue_campaign(campaign_id)
     return len(due)
 
 
@@ -132,8 +130,6 @@ def due_query(now: datetime, limit: int) -> Select:  # type: ignore[type-arg]
 
 
 def sweep_enrollments(now: datetime | None = None) -> int:
-    from automation.scenarios.engine import enqueue_enrollments
-
     now = now or utcnow()
     ids = due_enrollments(now)
     if ids:

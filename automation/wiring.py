@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from automation import dispatch
-from automation.queues import enqueue_events, enqueue_mail
-from automation.scenarios.engine import enqueue_enrollments
+from automation.queues import enqueue_enrollments, enqueue_events, enqueue_mail
 from crm.models import DomainEvent, Enrollment, OutboxMessage
 
 

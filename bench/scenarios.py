@@ -159,7 +159,7 @@ def main() -> None:
     try:
         from sqlalchemy import func, select
 
-        from automation.scenarios.engine import enqueue_enrollments
+        from automation.queues import enqueue_enrollments
         from automation.sweep import due_enrollments
         from crm.extensions import db
         from crm.models import OutboxMessage, utcnow

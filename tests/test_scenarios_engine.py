@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from automation import queues
 from automation.scenarios import admin, engine
 from crm.extensions import db, redis_conn
 from crm.facts import describe
@@ -41,7 +42,7 @@ def fast_forward(enrollment_id: int, delta: timedelta) -> None:
     """Pretend `delta` has passed for this enrollment, then let the worker look at it."""
     _shift(_fresh(enrollment_id), delta)
     db.session.commit()
-    engine.enqueue_enrollments([enrollment_id])
+    queues.enqueue_enrollments([enrollment_id])
 
 
 def _shift(enrollment: Enrollment, delta: timedelta) -> None:
@@ -130,7 +131,7 @@ def test_a_job_that_runs_twice_sends_nothing_twice(worker, smtp):
     scenario = make_scenario([email_step("Only once"), pause_step(7)])
     enrollment = engine.enroll(scenario, contact)
     smtp.wait_for(1)
-    engine.enqueue_enrollments([enrollment.id] * 5)  # a replayed queue, a sweep racing the scheduler…
+    queues.enqueue_enrollments([enrollment.id] * 5)  # a replayed queue, a sweep racing the scheduler…
     wait_until(lambda: _kinds(enrollment.id)[-1] == "waiting")
     worker.drain()  # all five replays
     assert len(smtp.messages) == 1

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 
 from automation.mailing.compose import check_sender, merge_values, queue_email, render_template_for
-from automation.queues import enqueue_mail, get_queue, scheduler_time
+from automation.queues import enqueue_campaign, enqueue_mail
 from crm.extensions import db, redis_conn
 from crm.models import (
     Campaign,
@@ -29,7 +29,6 @@ from crm.models import (
 from crm.services import ServiceError
 
 CHUNK = 500
-JOB = "automation.mailing.campaigns.run_campaign"
 
 
 def audience_query(audience: dict[str, Any]) -> Select:  # type: ignore[type-arg]
@@ -88,10 +87,6 @@ def create_campaign(
     return campaign
 
 
-def enqueue_start(campaign_id: int) -> None:
-    get_queue("default").enqueue(JOB, campaign_id, job_timeout=3600)
-
-
 def start(campaign: Campaign, at: datetime | None = None, commit: bool = True, enqueue: bool = True) -> None:
     """Send now, or at `at` (naive UTC). Refused for an unverified sender or an empty audience."""
     if campaign.status not in ("draft", "scheduled"):
@@ -104,12 +99,12 @@ def start(campaign: Campaign, at: datetime | None = None, commit: bool = True, e
     if at is not None and at > utcnow():
         campaign.status, campaign.scheduled_at = "scheduled", at
         _finish(commit)
-        get_queue("default").enqueue_at(scheduler_time(at), JOB, campaign.id)
+        enqueue_campaign(campaign.id, at)
         return
     campaign.status, campaign.started_at = "sending", utcnow()
     _finish(commit)
     if enqueue:
-        enqueue_start(campaign.id)
+        enqueue_campaign(campaign.id)
 
 
 def pause(campaign: Campaign) -> None:
@@ -124,7 +119,7 @@ def resume(campaign: Campaign) -> None:
         raise ServiceError(_("Only a paused campaign can be resumed."))
     campaign.status = "sending"
     db.session.commit()
-    get_queue("default").enqueue(JOB, campaign.id, job_timeout=3600)
+    enqueue_campaign(campaign.id)
 
 
 def _finish(commit: bool) -> None:

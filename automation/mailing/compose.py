@@ -35,8 +35,8 @@ from crm.models import (
     utcnow,
 )
 from crm.services import ServiceError
+from crm.services.job_state import job_state
 
-SUPPRESSED = "crm_suppressed_emails"  # session.info key: preloaded suppression list (a set)
 BULK_KINDS = ("marketing", "scenario")
 RECIPIENT_TYPES = {Contact: "contact", Lead: "lead", Account: "account", User: "user"}
 MODELS = {v: k for k, v in RECIPIENT_TYPES.items()}
@@ -60,7 +60,7 @@ def suppression_reason(kind: str, email: str, recipient: Any = None) -> str | No
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         return fact("invalid_address")
-    known = db.session.info.get(SUPPRESSED)  # a batch job may have loaded the list for its recipients
+    known = job_state().suppressed  # a batch job may have loaded the list for its recipients
     listed = (
         (email.lower() in known)
         if known is not None

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from automation.queues import enqueue_enrollments
 from automation.scenarios import files, structure
-from automation.scenarios.engine import enqueue_enrollments, finish, timeline
+from automation.scenarios.engine import finish, timeline
 from automation.scenarios.steps import STEPS
 from crm.extensions import db
 from crm.facts import fact

@@ -15,12 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from automation import dispatch
-from automation.mailing.compose import SUPPRESSED
-from automation.queues import get_queue, scheduler_time
+from automation import queues
 from automation.scenarios import structure
 from automation.scenarios.context import StepContext, StepResult
-from automation.scenarios.mail import REP_SENDERS
 from automation.scenarios.steps import STEPS
 from crm.extensions import db
 from crm.facts import fact
@@ -39,12 +36,9 @@ from crm.models import (
     utcnow,
 )
 from crm.services import Failure, ServiceError
+from crm.services.job_state import job_scope, job_state
 
 log = logging.getLogger(__name__)
-JOB = "automation.scenarios.engine.advance"
-BATCH_JOB = "automation.scenarios.engine.advance_batch"
-BATCH = 50
-PRELOADED = "crm_preloaded"
 BLOCKED_RETRY = timedelta(hours=1)
 MAX_STEPS_PER_RUN = 50
 PEOPLE = {"contact": Contact, "lead": Lead}
@@ -220,23 +214,24 @@ def advance_batch(enrollment_ids: list[int]) -> list[str]:
     from automation.mailing.send import send_batch
 
     session = db.session()
-    session.info[dispatch.SKIP] = (OutboxMessage,)
     # Scenario, steps, people and reps stay loaded across the batch; each enrollment's version is
-    # checked at commit, so nothing stale can be applied.
+    # checked at commit, so nothing stale can be applied. The outbox rows it writes are sent below.
     session.expire_on_commit = False
     outcomes, outbox_ids, waits = [], [], []
+    batch = job_scope(
+        session, skip_dispatch=(OutboxMessage,), suppressed=None, rep_senders=None, preloaded=[]
+    )
     try:
-        _preload(enrollment_ids)
-        for enrollment_id in enrollment_ids:
-            outcome, sent, due = _advance_one(enrollment_id)
-            outcomes.append(outcome)
-            outbox_ids += sent
-            if due is not None:
-                waits.append((enrollment_id, due))
+        with batch:
+            _preload(enrollment_ids)
+            for enrollment_id in enrollment_ids:
+                outcome, sent, due = _advance_one(enrollment_id)
+                outcomes.append(outcome)
+                outbox_ids += sent
+                if due is not None:
+                    waits.append((enrollment_id, due))
     finally:
         schedule_many(waits)  # committed waits, even if a later enrollment raised
-        for key in (dispatch.SKIP, SUPPRESSED, REP_SENDERS, PRELOADED):
-            session.info.pop(key, None)
         session.expire_on_commit = True
         session.expire_all()
     if outbox_ids:
@@ -246,7 +241,7 @@ def advance_batch(enrollment_ids: list[int]) -> list[str]:
 
 def _preload(enrollment_ids: list[int]) -> None:
     """One query per kind for the whole batch instead of one per person. The loaded rows are kept
-    in session.info: the identity map only holds weak references."""
+    in the job's state: the identity map only holds weak references."""
     enrollments = db.session.scalars(select(Enrollment).where(Enrollment.id.in_(enrollment_ids))).all()
     people: list[object] = list(enrollments)
     for kind, model in PEOPLE.items():
@@ -255,9 +250,10 @@ def _preload(enrollment_ids: list[int]) -> None:
             people += db.session.scalars(select(model).where(model.id.in_(ids))).all()
     emails = {(p.email or "").lower() for p in people if isinstance(p, Contact | Lead)}
     listed = select(func.lower(Suppression.email)).where(func.lower(Suppression.email).in_(emails))
-    db.session.info[SUPPRESSED] = set(db.session.scalars(listed)) if emails else set()
-    db.session.info[REP_SENDERS] = {}
-    db.session.info[PRELOADED] = people
+    state = job_state()
+    state.suppressed = set(db.session.scalars(listed)) if emails else set()
+    state.rep_senders = {}
+    state.preloaded = people
 
 
 def _advance_one(enrollment_id: int) -> tuple[str, list[int], datetime | None]:
@@ -298,32 +294,10 @@ def _advance_one(enrollment_id: int) -> tuple[str, list[int], datetime | None]:
 
 
 def schedule_many(waits: list[tuple[int, datetime]]) -> None:
-    """Hand each enrollment's next due instant to RQ's scheduler, in one Redis round-trip."""
+    """Schedule the committed waits; with Redis away, the sweep finds them by next_run_at."""
     if not waits:
         return
     try:
-        queue = get_queue("default")
-        with queue.connection.pipeline() as pipe:
-            for enrollment_id, at in waits:
-                queue.enqueue_at(
-                    scheduler_time(at),
-                    JOB,
-                    enrollment_id,
-                    job_id=f"enrollment-{enrollment_id}-{int(at.timestamp())}",
-                    result_ttl=60,
-                    pipeline=pipe,
-                )
-            pipe.execute()
-    except Exception:  # Redis away: the sweep finds them by next_run_at
+        queues.schedule_enrollments(waits)
+    except Exception:
         log.warning("could not schedule enrollments %s", [w[0] for w in waits], exc_info=True)
-
-
-def enqueue_enrollments(ids: list[int]) -> None:
-    """Hand enrollments to the worker, 50 per job."""
-    from rq import Queue
-
-    queue = get_queue("default")
-    chunks = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
-    queue.enqueue_many(
-        [Queue.prepare_data(BATCH_JOB, args=(chunk,), result_ttl=60, timeout=600) for chunk in chunks]
-    )

@@ -14,13 +14,13 @@ from crm.extensions import db
 from crm.facts import fact
 from crm.html import sanitize_html
 from crm.models import Opportunity, SenderAddress, User
+from crm.services.job_state import job_state
 
 if TYPE_CHECKING:
     from automation.scenarios.context import StepContext, StepResult
 
 HAS_TAGS = re.compile(r"<[a-zA-Z][^>]*>")
 BLOCKS = re.compile(r"<(?:p|div|br|ul|ol|table|h[1-6]|blockquote)\b", re.IGNORECASE)
-REP_SENDERS = "crm_rep_senders"  # session.info key: per-batch cache of each rep's sender address
 
 
 def message_html(message: str) -> str:
@@ -38,7 +38,7 @@ def rep_sender(rep: User | None) -> SenderAddress | None:
     """The rep's own registered sender address (the seed: it must be registered even if the CRM knows it)."""
     if rep is None:
         return None
-    cache = db.session.info.get(REP_SENDERS)
+    cache = job_state().rep_senders
     if cache is not None and rep.id in cache:
         return cache[rep.id]
     sender = db.session.scalar(

@@ -15,12 +15,12 @@ from collections import Counter
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from automation import dispatch
 from automation.queues import enqueue_events
 from automation.triggers.engine import MAX_ATTEMPTS, fail_run, fire, fired_triggers, trigger_run
 from crm.extensions import db
 from crm.facts import fact
 from crm.models import DomainEvent, Opportunity, Trigger, utcnow
+from crm.services.job_state import job_scope
 
 log = logging.getLogger(__name__)
 MAX_EVENTS_PER_JOB = 500  # caused events past this go back to the queue
@@ -34,7 +34,6 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
     """RQ job: consume these events, then the events their effects caused. Counts by outcome."""
     session = db.session()
     caused: list[int] = []
-    session.info[dispatch.COLLECT] = {DomainEvent: caused}
     # Within the job, rows stay loaded across commits (each effect commits): the batch sees an
     # opportunity as it was when the batch began, and every write is still guarded by its key.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
@@ -43,14 +42,14 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
     todo, handled = sorted(set(event_ids)), 0
     triggers: dict[int, list[Trigger]] = {}
     try:
-        while todo and handled < MAX_EVENTS_PER_JOB:
-            batch, todo = todo[: MAX_EVENTS_PER_JOB - handled], todo[MAX_EVENTS_PER_JOB - handled :]
-            _round(batch, triggers, counts, failed)
-            handled += len(batch)
-            todo += caused
-            caused.clear()
+        with job_scope(session, collect_dispatch={DomainEvent: caused}):
+            while todo and handled < MAX_EVENTS_PER_JOB:
+                batch, todo = todo[: MAX_EVENTS_PER_JOB - handled], todo[MAX_EVENTS_PER_JOB - handled :]
+                _round(batch, triggers, counts, failed)
+                handled += len(batch)
+                todo += caused
+                caused.clear()
     finally:
-        session.info.pop(dispatch.COLLECT, None)
         session.expire_on_commit = expire_on_commit
         session.expire_all()
         if left := todo + caused:

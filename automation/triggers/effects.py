@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from automation.mailing import shortcodes
 from automation.mailing.compose import merge_values, queue_email, render_template_for
+from automation.queues import enqueue_campaign
 from crm.extensions import db
 from crm.facts import fact
 from crm.models import (
@@ -410,7 +411,7 @@ class CreateCampaign(EffectKind):
         )
         if config.get("mode") == "send":
             campaigns.start(campaign, commit=False, enqueue=False)
-            ctx.after_commit.append(lambda cid=campaign.id: campaigns.enqueue_start(cid))
+            ctx.after_commit.append(lambda cid=campaign.id: enqueue_campaign(cid))
         return fact("campaign_created", id=campaign.id, num=len(ids))
 
 

@@ -12,14 +12,15 @@ from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from automation.queues import EVENT_JOB, get_queue, scheduler_time
+from automation.queues import enqueue_events, schedule_event_retry
 from automation.triggers.effects import EFFECTS, EffectContext
 from automation.triggers.events import matches
 from crm.extensions import db
 from crm.facts import clip, fact
 from crm.models import DomainEvent, EffectRun, FeedEntry, Opportunity, Trigger, TriggerRun, utcnow
 from crm.services import ServiceError, stored_reason
-from crm.services.events import FEED_WRITTEN, feed
+from crm.services.events import feed
+from crm.services.job_state import job_scope
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 5
@@ -156,11 +157,9 @@ def _run_effect(event, opportunity, trigger, effect, run, key, position, previou
             (opportunity.owner.locale if opportunity.owner else None)
             or current_app.config["BABEL_DEFAULT_LOCALE"]
         ):
-            db.session.info[FEED_WRITTEN] = []
-            try:
+            with job_scope(feed_written=[]) as state:
                 summary = spec.run(ctx)
-            finally:
-                written = db.session.info.pop(FEED_WRITTEN, [])
+                written = state.feed_written or []
             if previous is None:
                 db.session.add(
                     EffectRun(
@@ -271,12 +270,7 @@ def _schedule(event_id: int, at) -> None:  # type: ignore[no-untyped-def]
     db.session.execute(update(DomainEvent).where(DomainEvent.id == event_id).values(enqueued_at=at))
     db.session.commit()
     try:
-        get_queue("events").enqueue_at(
-            scheduler_time(at),
-            EVENT_JOB,
-            [event_id],
-            job_id=f"event-{event_id}-retry-{int(at.timestamp())}",
-        )
+        schedule_event_retry(event_id, at)
     except Exception:  # the sweep re-enqueues unprocessed events anyway
         log.warning("could not schedule the retry of event %s", event_id, exc_info=True)
 
@@ -289,6 +283,4 @@ def retry_run(run: TriggerRun) -> None:
     run.status, run.error, run.finished_at = "running", None, None
     db.session.execute(update(DomainEvent).where(DomainEvent.id == run.event_id).values(processed_at=None))
     db.session.commit()
-    from automation.queues import enqueue_events
-
     enqueue_events([run.event_id])

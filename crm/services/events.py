@@ -10,10 +10,7 @@ from sqlalchemy import ColumnElement, or_
 
 from crm.extensions import db
 from crm.models import DomainEvent, FeedEntry, Opportunity, User
-
-# session.info key: while an automation's effect runs, the feed lines its services write are
-# collected here, so the engine tells the effect on those lines instead of adding another.
-FEED_WRITTEN = "crm_feed_written"
+from crm.services.job_state import job_state
 
 
 def emit(
@@ -45,7 +42,7 @@ def feed(opportunity: Opportunity, kind: str, actor: User | None, **data: Any) -
         opportunity_id=opportunity.id, kind=kind, actor_id=actor.id if actor else None, data=data
     )
     db.session.add(entry)
-    written = db.session.info.get(FEED_WRITTEN)
+    written = job_state().feed_written
     if written is not None:
         written.append(entry)
     return entry
