@@ -23,6 +23,7 @@ from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
 from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
 
 from crm.devserver import redis_server_binary
 from crm.procs import free_port
@@ -237,6 +238,40 @@ class InProcessWorker:
         raise AssertionError(f"the queues were still not empty after {self.MAX_ROUNDS} rounds")
 
 
+class BackgroundWorker:
+    """An InProcessWorker draining in a thread of the test's process, for the browser tests: the
+    page waits on the server while nothing in the test calls `wait_until`. Does what a `python
+    worker.py` would, without starting one (~4 s a test, started and stopped)."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, worker: InProcessWorker) -> None:
+        self.worker = worker
+        self.stopping = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="rq-in-process", daemon=True)
+
+    def start(self) -> BackgroundWorker:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                contextvars.Context().run(self.worker._drain)
+            except BaseException as exc:  # reported by stop(): the test fails, not silently
+                self.error = exc
+                return
+            self.stopping.wait(self.INTERVAL)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive(), "the in-process worker did not finish its job in 30 s"
+        if self.error is not None:
+            raise self.error
+
+
 class _AppWorker(SimpleWorker):
     """RQ's SimpleWorker running each job in an app context of the test app (worker.py's
     CRMWorker does the same with its own app). It leaves the test runner's signal handlers
@@ -245,6 +280,8 @@ class _AppWorker(SimpleWorker):
     def __init__(self, app: Flask, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
+        if threading.current_thread() is not threading.main_thread():
+            self.death_penalty_class = TimerDeathPenalty  # SIGALRM is for the main thread only
 
     def execute_job(self, job: Job, queue: Queue) -> Any:
         with self.app.app_context():

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import PASSWORD
+from tests.services import BackgroundWorker, InProcessWorker
 
 expect.set_options(timeout=5_000)
 
@@ -77,7 +78,16 @@ def fresh(obj: Any) -> Any:
 
 
 @pytest.fixture
-def worker(start_worker):  # type: ignore[no-untyped-def]
-    """A real worker process, as before the in-process `worker` of tests/conftest.py: the browser
-    tests have not been moved onto the in-process drain (nothing drains while a page waits)."""
-    return start_worker()
+def worker(app: Any, test_env: dict[str, str]) -> Iterator[BackgroundWorker]:
+    """RQ's worker (scheduler and sweeps included) in a thread of the test's process, draining
+    every 0.1 s while the page waits; it stops after the test. Real worker processes are for the
+    tests about processes (tests/faults/, tests/test_processes.py)."""
+    from redis import Redis
+
+    from automation.queues import QUEUE_NAMES
+
+    background = BackgroundWorker(
+        InProcessWorker(app, Redis.from_url(test_env["REDIS_URL"]), list(QUEUE_NAMES))
+    ).start()
+    yield background
+    background.stop()
