@@ -177,8 +177,9 @@ def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
     """Empty the tables the last test wrote and restart the id sequences it drew from, in three
     round trips. Not TRUNCATE: it gives each table and index new files, ~100 ms a test on an idle
     machine, ~800 ms on a busy one (TRUNCATE users cascades to nearly every table). DELETE leaves
-    dead rows, but autovacuum is off on the test tables (see _reset_schema), so no free space is
-    handed out again and new rows still come back in the order they were inserted."""
+    dead rows whose room later inserts may take (autovacuum is off on the test tables to keep that
+    rare, but pruning on a page still frees room): a test that reads rows in insertion order must
+    say ORDER BY, as the app's own queries do."""
     holding = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in tables)
     used = set(conn.execute(text(holding)).scalars()) if tables else set()
     # Foreign keys point both ways (outbox <-> enrollments): no FK triggers while emptying.

@@ -67,7 +67,7 @@ def test_build_a_trigger_inline_and_read_it_as_a_sentence(client, auth, admin):
     )
     listing = client.get(f"/settings/pipelines/{pipeline.id}/triggers/", htmx=True).get_data(as_text=True)
     assert (
-        "When the stage goes from Proposal to R2 → send email “Form to fill” to [[!AssignedToId]]; "
+        "When the stage goes from Proposal to R2 → send email “Form to fill” to the assigned rep; "
         "create the Call action “Call the client” due 2 days later"
     ) in listing.replace("&#34;", '"')
     effects = db.session.scalars(select(TriggerEffect).order_by(TriggerEffect.position)).all()
@@ -181,7 +181,7 @@ def test_test_this_trigger_changes_nothing_and_sends_nothing(client, auth, admin
     )
     body = page.get_data(as_text=True)
     assert "would create the action “Order for Test deal” for Alice" in body
-    assert "would send “Hello Test deal” to alice@ourco.example" in body and "For Alice" in body
+    assert "would send “Hello Test deal” to Alice &lt;alice@ourco.example&gt;" in body and "For Alice" in body
     assert (
         db.session.scalar(select(func.count(Action.id))) == 0
         and db.session.scalar(select(func.count(OutboxMessage.id))) == 0

@@ -361,7 +361,9 @@ def test_an_event_that_breaks_does_not_hold_back_the_others_of_its_batch(app):
     db.session.commit()
     move_opportunity(db.session.get(Opportunity, first.id), broken, actor=None)
     move_opportunity(db.session.get(Opportunity, second.id), fine, actor=None)
-    ids = db.session.scalars(select(DomainEvent.id).where(DomainEvent.processed_at.is_(None))).all()
+    ids = db.session.scalars(
+        select(DomainEvent.id).where(DomainEvent.processed_at.is_(None)).order_by(DomainEvent.id)
+    ).all()
     with pytest.raises(EventsFailed):
         process_events(list(ids))
     db.session.expire_all()

@@ -38,6 +38,26 @@ SHORTCODES = {
 }
 
 
+# Who a shortcode standing alone in a recipients list is, in a sentence (never the raw code).
+RECIPIENT_LABELS = {
+    "AssignedToId": _l("the assigned rep"),
+    "ContactEmail": _l("the contact"),
+}
+
+
+def describe_recipients(text: str) -> str:
+    """A recipients list as people read it: "the assigned rep, the contact, boss@example.com"."""
+    parts = []
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        match = PATTERN.fullmatch(item)
+        label = RECIPIENT_LABELS.get(match.group(1)) if match else None
+        parts.append(str(label) if label is not None else item)
+    return ", ".join(parts)
+
+
 def tag(name: str) -> str:
     return f"[[!{name}]]"
 

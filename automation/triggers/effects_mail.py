@@ -34,7 +34,7 @@ class SendEmail(EffectKind):
         return _(
             "send email “%(name)s” to %(to)s",
             name=template.name if template else "?",
-            to=config.get("recipients", ""),
+            to=shortcodes.describe_recipients(config.get("recipients", "")),
         )
 
     def recipients(self, ctx: EffectContext) -> list[tuple[str, Any]]:
@@ -86,15 +86,27 @@ class SendEmail(EffectKind):
                 track_opens=template.track_opens,
                 track_clicks=template.track_clicks,
             )
-            sent.append([address, row.suppressed_reason if row.status == "suppressed" else None])
+            reason = row.suppressed_reason if row.status == "suppressed" else None
+            sent.append([address, reason, _person_name(recipient)])
         if not sent:
             raise Failure("no_recipient")
         return fact("email_queued", subject=subject, to=sent)
 
     def preview(self, ctx: EffectContext) -> tuple[str, str]:
         _template, subject, html = self._render(ctx)
-        to = ", ".join(a for a, _r in self.recipients(ctx)) or _("nobody")
+        to = ", ".join(_named(a, _person_name(r)) for a, r in self.recipients(ctx)) or _("nobody")
         return _("would send “%(subject)s” to %(to)s", subject=subject, to=to), html
+
+
+def _person_name(person: Any) -> str | None:
+    """The name of the user or contact an address belongs to (None: an address typed as such)."""
+    if person is None:
+        return None
+    return getattr(person, "display_name", None) or getattr(person, "name", None) or None
+
+
+def _named(address: str, name: str | None) -> str:
+    return f"{name} <{address}>" if name and name != address else address
 
 
 class CreateCampaign(EffectKind):

@@ -60,8 +60,12 @@ def _nothing_to_remove(p: dict[str, Any]) -> str:
 
 @sentence("email_queued")
 def _email_queued(p: dict[str, Any]) -> str:
-    """`to`: [address, why it was suppressed or null] for each recipient."""
-    to = [f"{address} ({describe(reason)})" if reason else address for address, reason in p["to"]]
+    """`to`: [address, why it was suppressed or null, whose address it is or null] for each
+    recipient (facts stored before names were kept have two items)."""
+    to = []
+    for address, reason, *name in p["to"]:
+        who = f"{name[0]} <{address}>" if name and name[0] and name[0] != address else address
+        to.append(f"{who} ({describe(reason)})" if reason else who)
     return _("queued email “%(subject)s” to %(to)s", subject=p["subject"], to=", ".join(to))
 
 

@@ -105,7 +105,7 @@ def test_entering_r2_emails_the_assigned_rep_the_form_to_fill(page: Page, login,
     expect(form.locator("#recipients")).to_have_value("[[!AssignedToId]]")
     form.get_by_role("button", name="Save").click()
     expect(page.locator("article.trigger .sentence")).to_contain_text(
-        "When the opportunity enters R2 → send email “Form to fill” to [[!AssignedToId]]"
+        "When the opportunity enters R2 → send email “Form to fill” to the assigned rep"
     )
 
     page.goto(f"/boards/{pipeline.id}")
