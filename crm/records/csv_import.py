@@ -253,7 +253,7 @@ def _check_row(kind: Kind, row: Row, lookups: _Lookups, user: User) -> None:
         form.account_id.choices = [(account_ids[0], "")] if len(account_ids) == 1 else []
     if not form.validate():
         for name, messages in form.errors.items():
-            errors.extend(f"{COLUMN.get(name, name)}: {m}" for m in messages)
+            errors.extend(_("%(col)s: %(error)s", col=COLUMN.get(name, name), error=m) for m in messages)
     unique = lookups.unique
     if cells.get(unique) and cells[unique].lower() in lookups.taken:
         errors.append(

@@ -30,7 +30,7 @@ def test_a_user_corrects_a_bad_row_imports_and_exports_again(page: Page, login, 
     _choose(page, BAD)
     row = page.locator("#csv-row-3")
     expect(row).to_contain_text("email: Invalid email address.")
-    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported. Correct rows 3 in the file")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was imported. Correct row 3 in the file")
     expect(page.locator(".csv-preview")).to_contain_text("1 row ready")
     expect(page.locator(".csv-preview")).to_contain_text("1 row with errors")
     expect(page.get_by_role("button", name="Import 2 records")).to_have_count(0)
