@@ -462,3 +462,13 @@ def test_the_import_page_explains_the_columns(client, auth, rep):
     listing = client.get("/leads/").get_data(as_text=True)
     assert 'href="/leads/import"' in listing and 'href="/leads/export.csv"' in listing
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_new_upload_replaces_the_file_waiting(client, auth, rep, app):
+    auth.login(rep)
+    first = token_of(upload(client, "leads", "last_name\nMoreau\n").get_data(as_text=True))
+    assert len(pending_files(app)) == 1
+    assert upload(client, "leads", b"\x00binary", "x.csv").status_code == 422
+    assert pending_files(app) == []
+    assert client.post("/leads/import/confirm", data={"token": first}).status_code == 409
+    assert count(Lead) == 0

@@ -89,6 +89,7 @@ def import_upload(kind: str) -> Response:
     form = ImportForm()
     if not form.validate_on_submit():
         return _page(spec, form, status=422 if form.is_submitted() else 200)
+    forget(current_user)  # a new file replaces the one waiting, if any
     upload = form.file.data
     data = upload.read(MAX_BYTES + 1)
     filename = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
