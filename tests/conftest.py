@@ -220,6 +220,9 @@ class CSRFClient(FlaskClient):
         if not has_app_context():  # a redirect being followed: already inside the request's run
             return super().open(*args, headers=headers, **kwargs)
         db.session.commit()
+        # A streamed body (a CSV export) is read here too, in the request's context: its generator
+        # holds that context (stream_with_context) and must end it where it began.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, headers=headers, **kwargs)
         db.session.commit()  # end the test's transaction so it sees what the request wrote
         return response

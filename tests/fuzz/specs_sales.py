@@ -14,6 +14,7 @@ from tests.fuzz.spec import (
     record_fields,
 )
 from tests.fuzz.values import (
+    Field,
     choice,
     day,
     ids,
@@ -322,6 +323,58 @@ for _kind, _table in (("accounts", "accounts"), ("contacts", "contacts"), ("lead
             target=lambda w, k=_kind, t=_table: [(t, w.records[k])],
             users=BOTH,
             examples=20,
+            variant=_kind,
+        ),
+    ]
+
+
+def csv_file(kind: str) -> Field:
+    """A CSV import: a plausible file for `kind`, or files that are not CSV, not UTF-8, too odd."""
+    header = {"accounts": "name,email", "contacts": "last_name,email", "leads": "last_name,email"}[kind]
+    valid = st.tuples(
+        st.sampled_from(
+            [
+                f"{header}\nDurand,durand@example.com\n".encode(),
+                f"\ufeff{header.replace(',', ';')}\nLefèvre;\n".encode(),
+                f"{header}\n=cmd,bad-email\nDoe,doe@example.com\nDoe,doe@example.com\n".encode(),
+            ]
+        ),
+        st.sampled_from(["import.csv", "liste.txt"]),
+    )
+    contents = st.sampled_from(
+        [
+            b"",
+            b"\xff\xfe\x00l\x00a",
+            f"{header}\n".encode(),
+            b"salary\n1\n",
+            f'{header}\n"open quote\n'.encode(),
+            f"{header},{header}\nx,y,z,w,extra,more\n".encode(),
+            "last_name\n\u0000\n".encode(),
+            f"{header}\n{'x' * 5000},{'y' * 300}@example.com\n".encode(),
+        ]
+    )
+    names = st.sampled_from(["import.csv", "../../x.csv", "a\x00.csv", "", "x.xlsx", "é" * 300 + ".csv"])
+    return Field(valid, st.tuples(contents, names))
+
+
+# CSV import: the upload answers a preview (nothing written), the confirm needs this session's token.
+for _kind in ("accounts", "contacts", "leads"):
+    RECORDS += [
+        Spec(
+            "csvio.import_upload",
+            path=lambda w, k=_kind: {"kind": k},
+            form=lambda w, k=_kind: {"file": csv_file(k)},
+            users=BOTH,
+            examples=12,
+            variant=_kind,
+            json=False,
+        ),
+        Spec(
+            "csvio.import_confirm",
+            path=lambda w, k=_kind: {"kind": k},
+            form=lambda w: {"token": text("x" * 32, "../../etc/passwd")},
+            users=BOTH,
+            examples=4,
             variant=_kind,
         ),
     ]
