@@ -176,17 +176,24 @@ def limits(pipeline_id: int, stage_id: int) -> Response:
     form = StageLimitsForm()
     if not form.validate():
         errors = [str(e) for field in (form.idle_days, form.probability) for e in field.errors]
-        return refused(" ".join(errors or [_("The form expired; reload the page.")]), 422)
+        return _limits_refused(stage, " ".join(errors or [_("The form expired; reload the page.")]))
     try:
         set_stage_limits(stage, idle_days=form.idle_days.data, probability=form.probability.data)
     except ServiceError as err:
         db.session.rollback()
-        return refused(str(err.message), err.status)
+        return _limits_refused(stage, str(err.message))
     if not htmx:
         return done(
             url_for("pipelines.show", pipeline_id=pipeline_id), _("Stage “%(name)s” saved.", name=stage.name)
         )
     return toast(_stages(stage.pipeline), _("Stage “%(name)s” saved.", name=stage.name))
+
+
+def _limits_refused(stage: Stage, message: str) -> Response:
+    """HTMX swaps a 422: the stages again, as saved (nothing changed), and the reason in a toast."""
+    if not htmx:
+        return refused(message, 422)
+    return toast(_stages(stage.pipeline, 422), message, "error")
 
 
 @bp.post("/<int:pipeline_id>/stages/<int:stage_id>/delete")
