@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale, ngettext
@@ -69,10 +70,15 @@ def card_kit() -> dict[str, dict[str, object]]:
             "base": base,
             "money": money_formatter(),
             "today": today_for(current_user),
-            "day": lambda d: format_date(d, "d MMM"),
-            "days_label": lambda n: ngettext("%(num)d d in stage", "%(num)d d in stage", n),
-            "idle_title": lambda n: ngettext(
-                "Idle: more than %(num)d day in this stage", "Idle: more than %(num)d days in this stage", n
+            # Memoized per response: many cards share a date or a number of days.
+            "day": _memo(lambda d: format_date(d, "d MMM")),
+            "days_label": _memo(lambda n: ngettext("%(num)d d in stage", "%(num)d d in stage", n)),
+            "idle_title": _memo(
+                lambda n: ngettext(
+                    "Idle: more than %(num)d day in this stage",
+                    "Idle: more than %(num)d days in this stage",
+                    n,
+                )
             ),
             "close_title": _("Expected close"),
             "idle_word": _("Idle"),
@@ -85,6 +91,18 @@ def card_kit() -> dict[str, dict[str, object]]:
             "quick": _stamped(render_template("board/_quick.html", base=base, titles=titles)),
         }
     }
+
+
+def _memo(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """`fn` computed once per distinct argument (within one response)."""
+    seen: dict[Any, str] = {}
+
+    def cached(value: Any) -> str:
+        if value not in seen:
+            seen[value] = fn(value)
+        return seen[value]
+
+    return cached
 
 
 def _stamped(html: str) -> Callable[[int], Markup]:

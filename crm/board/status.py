@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 STATUSES = ("overdue", "today", "later", "none")
 # Urgency rank for sorting: overdue first, then due today, planned later, nothing planned.
@@ -35,6 +36,7 @@ def is_idle(days: int, idle_days: int | None) -> bool:
     return idle_days is not None and days > idle_days
 
 
+@lru_cache(maxsize=512)
 def tag_colors(color: str | None) -> tuple[str, str]:
     """(background, text) for a tag chip: the tag's own colour, with black or white text,
     whichever contrasts more (WCAG relative luminance). A malformed colour falls back to grey."""
