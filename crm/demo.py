@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from crm.demo_agenda import demo_agenda
 from crm.extensions import db
-from crm.models import Account, Contact, DomainEvent, Lead, Opportunity, Stage, User, utcnow
+from crm.models import Account, Contact, DomainEvent, Lead, Opportunity, Pipeline, Stage, User, utcnow
 from crm.services.opportunities import create_opportunity, move_opportunity, set_result
 from crm.services.pipelines import create_pipeline
 from crm.services.users import create_user
@@ -170,11 +170,30 @@ def load_demo(seed: int = 7) -> None:
         if index % 9 == 8:
             set_result(opp, rnd.choice(["won", "lost", "dormant"]), actor=opp.owner, reason="Demo")
         opportunities.append(opp)
+    _board_extras(standard, opportunities)
     demo_agenda(opportunities, rnd)
     _marketing(alice, bruno, contacts, rnd)
     _automation(admin, standard, contacts)
     # Demo history is not news: no automation should run on it.
     db.session.execute(update(DomainEvent).values(processed_at=utcnow()))
+    db.session.commit()
+
+
+def _board_extras(standard: Pipeline, opportunities: list[Opportunity]) -> None:
+    """Something for the board's cards to show: days in the stage (some idle), stage
+    probabilities (weighted totals) and tag colours. Its own random draws, so the rest of the
+    demo stays as it was."""
+    from crm.models import Tag
+
+    rnd = random.Random(14)
+    for position, stage in enumerate(standard.stages):
+        stage.probability = min(10 + position * 12, 95)
+        stage.idle_days = 21
+    for opp in opportunities:
+        opp.stage_entered_at = utcnow() - timedelta(days=rnd.randint(0, 40))
+    colors = {"VIP": "#b42318", "Inbound": "#0e7490", "Partner": "#6d28d9", "Q4": "#facc15"}
+    for tag in db.session.query(Tag).filter(Tag.name.in_(colors)):
+        tag.color = colors[tag.name]
     db.session.commit()
 
 

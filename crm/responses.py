@@ -28,9 +28,20 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
-def toast(response: Response, message: str, level: str = "success", **events: Any) -> Response:
-    """Attach a toast (and optional client events) to a response via HX-Trigger."""
-    trigger = {"toast": {"message": str(message), "level": level}, **events}
+def toast(
+    response: Response,
+    message: str,
+    level: str = "success",
+    *,
+    action: dict[str, Any] | None = None,
+    **events: Any,
+) -> Response:
+    """Attach a toast (and optional client events) to a response via HX-Trigger. `action`:
+    a button on the toast, {label, url, values}, that posts `values` to `url` (CSRF included)."""
+    note: dict[str, Any] = {"message": str(message), "level": level}
+    if action:
+        note["action"] = action
+    trigger = {"toast": note, **events}
     return htmx_response(response, trigger=trigger)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -13,20 +14,29 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from crm import cache
-from crm.board.queries import BoardFilter, board_columns, closed_opportunities, more_cards
-from crm.charts import Bar, funnel
+from crm.board.queries import SORTS, BoardFilter, board_columns, closed_opportunities, more_cards
 from crm.extensions import db
-from crm.formatting import money, money_formatter
+from crm.formatting import money_formatter
 from crm.forms import optional_int, page_number
 from crm.models import CLOSED_RESULTS, Pipeline, Stage, Tag
 from crm.pages import fragment_or_redirect
 from crm.responses import render
 from crm.security import protect
 from crm.services.access import pipeline_or_404, pipeline_visible, visible_pipeline_rows
+from crm.services.actions import today_for
 
 bp = protect(Blueprint("board", __name__))
 # What the board section shows: a commit to any of these renders it again.
-BOARD_TABLES = ("opportunities", "opportunity_tags", "accounts", "users", "tags", "stages", "pipelines")
+BOARD_TABLES = (
+    "opportunities",
+    "opportunity_tags",
+    "accounts",
+    "users",
+    "tags",
+    "stages",
+    "pipelines",
+    "actions",
+)
 
 
 def board_filter() -> BoardFilter:
@@ -38,7 +48,17 @@ def board_filter() -> BoardFilter:
 
 
 def filter_args() -> dict[str, str]:
-    return {k: v for k in ("mine", "tag") if (v := request.values.get(k))}
+    """What the board's links and requests carry along: the filters and a non-default sort."""
+    args = {k: v for k in ("mine", "tag") if (v := request.values.get(k))}
+    if board_sort() != "manual":
+        args["sort"] = board_sort()
+    return args
+
+
+def board_sort() -> str:
+    """?sort=urgency orders each column overdue first; anything else keeps the manual order."""
+    sort = request.values.get("sort", "manual")
+    return sort if sort in SORTS else "manual"
 
 
 def card_kit() -> dict[str, dict[str, object]]:
@@ -49,9 +69,40 @@ def card_kit() -> dict[str, dict[str, object]]:
         "kit": {
             "base": base,
             "money": money_formatter(),
+            "today": today_for(current_user),
+            # Memoized per response: many cards share a date or a number of days.
+            "day": _memo(lambda d: format_date(d, "d MMM")),
+            "days_label": _memo(lambda n: ngettext("%(num)d d in stage", "%(num)d d in stage", n)),
+            "idle_title": _memo(
+                lambda n: ngettext(
+                    "Idle: more than %(num)d day in this stage",
+                    "Idle: more than %(num)d days in this stage",
+                    n,
+                )
+            ),
+            "close_title": _("Expected close"),
+            "idle_word": _("Idle"),
+            "status": {
+                "overdue": ("⚠", _("Next action overdue")),
+                "today": ("●", _("Next action due today")),
+                "later": ("◷", _("Next action planned later")),
+                "none": ("○", _("No next action planned")),
+            },
             "quick": _stamped(render_template("board/_quick.html", base=base, titles=titles)),
         }
     }
+
+
+def _memo(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """`fn` computed once per distinct argument (within one response)."""
+    seen: dict[Any, str] = {}
+
+    def cached(value: Any) -> str:
+        if value not in seen:
+            seen[value] = fn(value)
+        return seen[value]
+
+    return cached
 
 
 def _stamped(html: str) -> Callable[[int], Markup]:
@@ -91,6 +142,7 @@ def show(pipeline_id: int) -> Response:
         current_user.is_admin,
         visible,
         request.script_root,
+        today_for(current_user),  # the cards' next-action status and days in stage
     )
     section = cache.cached(key, BOARD_TABLES, lambda: _section_html(pipeline_id, visible, flt, filters))
     return render("board/show.html", block="board", pipeline_name=name, section=section)
@@ -101,18 +153,9 @@ def _section_html(
 ) -> Markup:
     """Everything on the board but the page around it: the head, the funnel, the columns."""
     pipeline = db.session.get_one(Pipeline, pipeline_id)
-    columns = board_columns(pipeline, flt, current_app.config["BOARD_PAGE_SIZE"])
-    chart = funnel(
-        [
-            Bar(
-                col.stage.name,
-                col.count,
-                f"{col.count} · {money(col.total)}" if col.count else "0",
-                title=f"{col.stage.name}: {col.count} · {money(col.total)}",
-            )
-            for col in columns
-        ],
-        row=18,
+    kit = card_kit()
+    columns = board_columns(
+        pipeline, flt, current_app.config["BOARD_PAGE_SIZE"], board_sort(), kit["kit"]["today"]
     )
     html = render_template(
         "board/_section.html",
@@ -122,8 +165,9 @@ def _section_html(
         flt=flt,
         filters=filters,
         columns=columns,
-        chart=chart,
-        **card_kit(),
+        totals={col.stage.id: (col.count, col.total) for col in columns},
+        sort=board_sort(),
+        **kit,
     )
     return Markup(html)
 
@@ -137,14 +181,17 @@ def more(pipeline_id: int, stage_id: int) -> Response:
         return page
     limit = current_app.config["BOARD_PAGE_SIZE"]
     offset = max(optional_int(request.args.get("offset")) or 0, 0)
-    cards = more_cards(pipeline_id, stage_id, board_filter(), offset, limit + 1)
+    kit = card_kit()
+    cards = more_cards(
+        pipeline_id, stage_id, board_filter(), offset, limit + 1, board_sort(), kit["kit"]["today"]
+    )
     return render(
         "board/_more.html",
         stage=stage,
         cards=cards[:limit],
         next_offset=offset + limit if len(cards) > limit else None,
         filters=filter_args(),
-        **card_kit(),
+        **kit,
     )
 
 

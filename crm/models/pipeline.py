@@ -59,6 +59,10 @@ class Stage(db.Model):
     pipeline: Mapped[Pipeline] = relationship(back_populates="stages")
     name: Mapped[str] = mapped_column(String(80), nullable=False)
     position: Mapped[int] = mapped_column(nullable=False, default=0)
+    # A card staying longer than this many days is flagged idle; None: never.
+    idle_days: Mapped[int | None] = mapped_column()
+    # Chance, in percent, that an opportunity in this stage is won: the weighted totals.
+    probability: Mapped[int | None] = mapped_column()
 
 
 class Tag(db.Model):

@@ -35,6 +35,7 @@ class NewOpportunityForm(OpportunityForm):
 class MoveForm(FlaskForm):
     stage_id = HiddenField(validators=[InputRequired()])
     from_stage_id = HiddenField()
+    undo = HiddenField(validators=[Optional(), Length(max=500)])
 
 
 class ResultForm(FlaskForm):

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from crm.actions.forms import NoteForm
 from crm.board.queries import Card, column_totals
 from crm.board.routes import board_filter, card_kit, filter_args
+from crm.board.undo import undo_action, undo_entered_at
 from crm.extensions import db, htmx
 from crm.forms import optional_int, user_choices
 from crm.models import Account, Action, Contact, FeedEntry, Opportunity, OutboxMessage, Quote, Stage, Tag
@@ -227,9 +228,20 @@ def move(opportunity_id: int) -> Response:
     stage = db.session.get(Stage, optional_int(form.stage_id.data) or 0)
     if not form.validate() or stage is None:
         return refused(_("Choose a stage of this pipeline."), 422)
+    entered_at = None
+    if form.undo.data:  # the toast's Undo: back where it was, at its former place
+        try:
+            entered_at = undo_entered_at(form.undo.data, opp, stage)
+        except ValueError:
+            return refused(_("This move can no longer be undone; drag the card back instead."), 422)
+    before, before_entered = opp.stage, opp.stage_entered_at
     try:
-        move_opportunity(
-            opp, stage, actor=current_user, expected_stage_id=optional_int(form.from_stage_id.data)
+        moved = move_opportunity(
+            opp,
+            stage,
+            actor=current_user,
+            expected_stage_id=optional_int(form.from_stage_id.data),
+            entered_at=entered_at,
         )
     except ServiceError as err:
         db.session.rollback()
@@ -240,7 +252,11 @@ def move(opportunity_id: int) -> Response:
         )
     totals = column_totals(opp.pipeline_id, board_filter())
     response = render("board/_totals.html", stages=opp.pipeline.stages, totals=totals)
-    return toast(response, _("Moved to %(stage)s.", stage=stage.name), opportunityChanged=opp.id)
+    if entered_at is not None:
+        message = _("Moved back to %(stage)s.", stage=stage.name)
+        return toast(response, message, opportunityChanged=opp.id, boardChanged=True)
+    undo = undo_action(opp, before, before_entered, filter_args()) if moved else None
+    return toast(response, _("Moved to %(stage)s.", stage=stage.name), action=undo, opportunityChanged=opp.id)
 
 
 @bp.route("/<int:opportunity_id>/result", methods=["GET", "POST"])

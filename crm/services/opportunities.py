@@ -5,7 +5,7 @@ Each service ends the same way on every path, early returns included: with commi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -69,8 +69,11 @@ def move_opportunity(
     depth: int = 0,
     cause_id: int | None = None,
     commit: bool = True,
+    entered_at: datetime | None = None,
 ) -> bool:
-    """Move to another stage of the same pipeline. Returns False when it is already there."""
+    """Move to another stage of the same pipeline. Returns False when it is already there.
+    `entered_at`: when it entered the stage, if not now (an undo puts back the former time,
+    so the card returns to its place and its days in the stage)."""
     if stage.pipeline_id != opp.pipeline_id:
         raise ServiceError(_("This stage belongs to another pipeline."), 422)
     if not opp.is_open:
@@ -85,7 +88,7 @@ def move_opportunity(
     before = opp.stage
     opp.stage_id = stage.id
     opp.stage = stage
-    opp.stage_entered_at = utcnow()
+    opp.stage_entered_at = entered_at or utcnow()
     feed(opp, "stage_changed", actor, from_stage=before.name, to_stage=stage.name)
     emit(
         "stage_changed",

@@ -67,6 +67,16 @@ def rename_stage(stage: Stage, name: str) -> None:
     db.session.commit()
 
 
+def set_stage_limits(stage: Stage, *, idle_days: int | None, probability: int | None) -> None:
+    """The board's idle flag (days in the stage) and the stage's win probability (percent)."""
+    if idle_days is not None and not 0 <= idle_days <= 3650:
+        raise ServiceError(_("Idle after: enter a number of days from 0 to 3650."), 422, field="idle_days")
+    if probability is not None and not 0 <= probability <= 100:
+        raise ServiceError(_("Probability: enter a percentage from 0 to 100."), 422, field="probability")
+    stage.idle_days, stage.probability = idle_days, probability
+    db.session.commit()
+
+
 def reorder_stages(pipeline: Pipeline, stage_ids: list[int]) -> None:
     """Set the order of the pipeline's stages; the list must name each stage once."""
     current = {s.id: s for s in pipeline.stages}

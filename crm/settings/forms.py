@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -14,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.i18n import company_timezone
@@ -31,6 +32,38 @@ TIMEZONE_CHOICES = [(tz, tz) for tz in TIMEZONES]
 
 class NameForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+
+
+class WholeNumberField(IntegerField):
+    """An optional whole number: blank is None, anything else that is not one says so."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as err:
+            raise ValueError(_l("Enter a whole number, or leave it blank.")) from err
+
+
+class StageLimitsForm(FlaskForm):
+    """Per stage: when a card counts as idle, and the chance of winning (weighted totals)."""
+
+    idle_days = WholeNumberField(
+        _l("Idle after (days)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=3650, message=_l("Idle after: enter a number of days from 0 to 3650.")),
+        ],
+    )
+    probability = WholeNumberField(
+        _l("Probability (%)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100, message=_l("Probability: enter a percentage from 0 to 100.")),
+        ],
+    )
 
 
 class PipelineForm(FlaskForm):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from crm.extensions import db
+from crm.extensions import db, htmx
 from crm.forms import optional_int
 from crm.models import Opportunity, Pipeline, Stage, User
 from crm.responses import done, refused, render, toast
@@ -21,8 +21,9 @@ from crm.services.pipelines import (
     rename_stage,
     reorder_stages,
     set_access,
+    set_stage_limits,
 )
-from crm.settings.forms import NameForm, PipelineAccessForm, PipelineForm
+from crm.settings.forms import NameForm, PipelineAccessForm, PipelineForm, StageLimitsForm
 
 bp = protect(Blueprint("pipelines", __name__, url_prefix="/settings/pipelines"), admin=True)
 
@@ -166,6 +167,33 @@ def rename_one(pipeline_id: int, stage_id: int) -> Response:
             return refused(str(err.message), 422)
         return toast(_stages(stage.pipeline), _("Stage renamed."))
     return refused(" ".join(str(e) for e in form.name.errors), 422)
+
+
+@bp.post("/<int:pipeline_id>/stages/<int:stage_id>/limits")
+def limits(pipeline_id: int, stage_id: int) -> Response:
+    """Idle after N days and probability, saved together; bad input is refused, nothing saved."""
+    stage = _stage(pipeline_id, stage_id)
+    form = StageLimitsForm()
+    if not form.validate():
+        errors = [str(e) for field in (form.idle_days, form.probability) for e in field.errors]
+        return _limits_refused(stage, " ".join(errors or [_("The form expired; reload the page.")]))
+    try:
+        set_stage_limits(stage, idle_days=form.idle_days.data, probability=form.probability.data)
+    except ServiceError as err:
+        db.session.rollback()
+        return _limits_refused(stage, str(err.message))
+    if not htmx:
+        return done(
+            url_for("pipelines.show", pipeline_id=pipeline_id), _("Stage “%(name)s” saved.", name=stage.name)
+        )
+    return toast(_stages(stage.pipeline), _("Stage “%(name)s” saved.", name=stage.name))
+
+
+def _limits_refused(stage: Stage, message: str) -> Response:
+    """HTMX swaps a 422: the stages again, as saved (nothing changed), and the reason in a toast."""
+    if not htmx:
+        return refused(message, 422)
+    return toast(_stages(stage.pipeline, 422), message, "error")
 
 
 @bp.post("/<int:pipeline_id>/stages/<int:stage_id>/delete")

@@ -21,7 +21,8 @@
   document.addEventListener("htmx:afterRequest", () => busy(-1));
 
   // Toasts.
-  function toast(message, level) {
+  // `action` (optional, from the server): {label, url, values}, a button that posts once.
+  function toast(message, level, action) {
     const box = document.getElementById("toasts");
     const el = document.createElement("div");
     el.className = "toast " + (level || "success");
@@ -31,12 +32,23 @@
     const close = document.createElement("button");
     close.type = "button"; close.textContent = "×"; close.setAttribute("aria-label", "Close");
     close.onclick = () => el.remove();
-    el.append(text, close);
+    el.append(text);
+    if (action && action.url) {
+      const btn = document.createElement("button");
+      btn.type = "button"; btn.className = "btn small toast-action"; btn.textContent = action.label;
+      btn.onclick = () => {
+        btn.disabled = true;
+        htmx.ajax("POST", action.url, { source: document.body, swap: "none", values: action.values || {} })
+          .finally(() => el.remove());
+      };
+      el.append(btn);
+    }
+    el.append(close);
     box.appendChild(el);
-    setTimeout(() => el.remove(), level === "error" ? 9000 : 4000);
+    setTimeout(() => el.remove(), level === "error" ? 9000 : action ? 8000 : 4000);
   }
   window.crmToast = toast;
-  document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.level));
+  document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.level, e.detail.action));
   document.addEventListener("htmx:responseError", (e) => {
     const xhr = e.detail.xhr;
     if ((xhr.getResponseHeader("HX-Trigger") || "").includes('"toast"')) return; // the server said why

@@ -1,4 +1,5 @@
-/* The opportunity board: drag cards between stages (SortableJS), or move with Alt+←/→. */
+/* The opportunity board: drag cards between stages (SortableJS), or move with Alt+←/→;
+   the move toast's Undo (static/js/app.js) posts the move back. */
 (function () {
   "use strict";
 
@@ -24,7 +25,10 @@
     root.querySelectorAll(".column-body").forEach((body) => {
       if (body._sortable) return;
       body._sortable = Sortable.create(body, {
-        group: "board", animation: 120, draggable: ".card[data-move-url]", filter: "a, button, input, select, textarea", preventOnFilter: false,
+        group: "board", animation: 120, draggable: ".card[data-move-url]",
+        // A drag may start anywhere on the card, its title too (a click there still opens the deal;
+        // a drag fires no click); the quick buttons and form fields stay clickable.
+        filter: "button, input, select, textarea", preventOnFilter: false,
         delay: 80, delayOnTouchOnly: true,
         onEnd(evt) {
           if (evt.from === evt.to) return;

@@ -38,7 +38,7 @@ def tags_text(w: World) -> Field:
 
 
 def filters(w: World) -> dict[str, Field]:
-    return {"mine": choice("1", "0"), "tag": ids(*w.tags, blank=True)}
+    return {"mine": choice("1", "0"), "tag": ids(*w.tags, blank=True), "sort": choice("manual", "urgency")}
 
 
 @dataclass(frozen=True)

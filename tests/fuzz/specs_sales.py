@@ -87,6 +87,7 @@ SALES: list[Spec] = [
         form=lambda w: {
             "stage_id": ids(*w.stages, *w.stages2),  # a stage of another (restricted) pipeline too
             "from_stage_id": ids(*w.stages, blank=True),
+            "undo": text("", required=False),  # only a token the move toast signed counts
         },
         query=lambda w: filters(w),
         target=lambda w: [("opportunities", w.opp)],

@@ -68,6 +68,16 @@ SETTINGS: list[Spec] = [
         examples=15,
     ),
     Spec(
+        "pipelines.limits",
+        path=lambda w: {"pipeline_id": w.pipeline, "stage_id": st.sampled_from(w.stages)},
+        form=lambda w: {
+            "idle_days": blank_ok(number(0, 3650, decimals=False)),
+            "probability": blank_ok(number(0, 100, decimals=False)),
+        },
+        target=lambda w: [("stages", s) for s in w.stages],
+        examples=20,
+    ),
+    Spec(
         "pipelines.delete",
         path=lambda w: {"pipeline_id": w.pipeline, "stage_id": st.sampled_from(w.stages)},
         target=lambda w: [("stages", s) for s in w.stages],
