@@ -101,8 +101,8 @@ def convert_lead(
             opt_in=lead.opt_in,
             unsubscribed=lead.unsubscribed,
         )
-        contact.tags = list(lead.tags)
         db.session.add(contact)
+        contact.tags = list(lead.tags)
         db.session.flush()
         if new_account:  # the person its scenarios write to
             account.main_contact = contact

@@ -191,5 +191,5 @@ def record_timeline(record: Any, user: User, *, offset: int = 0, size: int = PAG
         more=len(entries) > offset + size,
         offset=offset,
         steps={s.id: s for s in steps},
-        deals=dict(names.tuples().all()),
+        deals={row.id: row.name for row in names},
     )
