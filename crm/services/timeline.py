@@ -8,7 +8,7 @@ pipeline the reader may not see is left out, as it is everywhere else."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select
@@ -30,6 +30,7 @@ from crm.models import (
     User,
 )
 from crm.services.access import opportunity_visible
+from crm.services.actions import today_for
 
 PAGE_SIZE = 50
 # The deals' lines a person's or a company's timeline shows: what someone wrote or decided.
@@ -61,6 +62,7 @@ class Timeline:
     offset: int
     steps: dict[int, ScenarioStep]
     deals: dict[int, str]  # names of the opportunities the entries point at
+    today: date  # the reader's (open actions due before it are late)
 
 
 def _opportunities(record: Any, user: User) -> Any:
@@ -192,4 +194,5 @@ def record_timeline(record: Any, user: User, *, offset: int = 0, size: int = PAG
         offset=offset,
         steps={s.id: s for s in steps},
         deals={row.id: row.name for row in names},
+        today=today_for(user),
     )
