@@ -71,6 +71,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
     from crm.public.inbound import bp as inbound
     from crm.public.routes import bp as public
     from crm.quotes.routes import bp as quotes
+    from crm.records.conversion import bp as conversion
     from crm.records.csv_routes import bp as records_csv
     from crm.records.routes import bp as records
     from crm.scenarios.builder import bp as scenarios
@@ -91,6 +92,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         opportunities,
         records,
         records_csv,
+        conversion,
         files,
         public,
         inbound,

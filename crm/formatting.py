@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -88,8 +89,6 @@ def percent(value: Decimal) -> str:
 
 def isodatetime(value: str | None) -> str:
     """An ISO date-time stored as naive UTC (timelines), shown in the reader's time zone."""
-    from datetime import datetime
-
     from flask_babel import format_datetime
 
     try:
@@ -99,11 +98,106 @@ def isodatetime(value: str | None) -> str:
 
 
 def isodate(value: str) -> str:
-    from datetime import date
-
     from flask_babel import format_date
 
     try:
         return format_date(date.fromisoformat(value), "medium")
     except (TypeError, ValueError):
         return value
+
+
+def _viewer_now() -> datetime:
+    """Now, as an aware datetime in the viewer's time zone (Flask-Babel's selector)."""
+    from flask_babel import get_timezone
+
+    return datetime.now(get_timezone())
+
+
+def _as_local(value: datetime) -> datetime:
+    """A stored datetime (naive UTC) in the viewer's time zone."""
+    from flask_babel import get_timezone
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(get_timezone())
+
+
+def _days_phrase(days: int) -> str:
+    """'yesterday', 'today', 'tomorrow', else 'in 2 days' / '3 days ago' (Babel, the viewer's language)."""
+    from datetime import timedelta
+
+    from flask_babel import format_timedelta
+    from flask_babel import gettext as _
+
+    if days == -1:
+        return _("yesterday")
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    return format_timedelta(timedelta(days=days), add_direction=True, threshold=RELATIVE_THRESHOLD)
+
+
+# Babel rounds to the largest unit reaching this many: 10 days stay "10 days", 45 read "2 months".
+RELATIVE_THRESHOLD = 1.5
+
+
+def relative_time(value: datetime | None, now: datetime | None = None) -> str:
+    """When something happened (or will), read relatively: '5 minutes ago', 'yesterday',
+    '3 days ago', 'in 2 days', in the viewer's language and time zone."""
+    from flask_babel import format_timedelta
+
+    if value is None:
+        return ""
+    now = now or _viewer_now()
+    local = _as_local(value)
+    days = (local.date() - now.astimezone(local.tzinfo).date()).days
+    if days == 0:
+        delta = local - now
+        if abs(delta.total_seconds()) < 60:
+            from flask_babel import gettext as _
+
+            return _("just now")
+        return format_timedelta(delta, add_direction=True, threshold=RELATIVE_THRESHOLD)
+    return _days_phrase(days)
+
+
+def relative_date(value: date | None, today: date | None = None, *, overdue: bool = False) -> str:
+    """A day read relatively: 'today', 'tomorrow', 'in 2 days', 'yesterday', '3 days ago';
+    `overdue` (an open action past its due date): '3 days overdue'."""
+    from datetime import timedelta
+
+    from flask_babel import format_timedelta
+    from flask_babel import gettext as _
+
+    if value is None:
+        return ""
+    today = today or _viewer_now().date()
+    days = (value - today).days
+    if overdue and days < 0:
+        late = format_timedelta(timedelta(days=-days), threshold=RELATIVE_THRESHOLD, granularity="day")
+        return _("%(time)s overdue", time=late)
+    return _days_phrase(days)
+
+
+def ago(value: datetime | None) -> Markup:
+    """`<time>` with the relative reading, the exact date and time on hover (title)."""
+    from flask_babel import format_datetime
+
+    if value is None:
+        return Markup("")
+    stamp = value.replace(tzinfo=None).isoformat() + "Z" if value.tzinfo is None else value.isoformat()
+    return Markup('<time class="rel" datetime="{}" title="{}">{}</time>').format(
+        stamp, format_datetime(value, "medium"), relative_time(value)
+    )
+
+
+def due(value: date | None, overdue: bool = False) -> Markup:
+    """`<time>` for a due date: relative ('in 2 days', '3 days overdue'), the exact day on hover."""
+    from flask_babel import format_date
+
+    if value is None:
+        return Markup("")
+    return Markup('<time class="rel" datetime="{}" title="{}">{}</time>').format(
+        value.isoformat(), format_date(value, "full"), relative_date(value, overdue=overdue)
+    )

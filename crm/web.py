@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from crm import chrome, errors
 from crm.facts import describe
-from crm.formatting import isodate, isodatetime, mentions, money, money_exact, percent, plain_number
+from crm.formatting import ago, due, isodate, isodatetime, mentions, money, money_exact, percent, plain_number
 from crm.labels import labels
 
 
@@ -56,6 +56,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mail_view"] = viewer_html
     app.jinja_env.filters["describe"] = describe  # stored facts told in the reader's language
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["ago"] = ago  # relative, the exact date and time on hover
+    app.jinja_env.filters["due"] = due
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -39,6 +39,7 @@ def _real_ids(w: World, endpoint: str) -> dict[str, Any]:
     values = {
         "kind": "contacts",
         "record_id": w.contact,
+        "lead_id": w.lead,
         "opportunity_id": w.opp,
         "tag_id": w.tags[1],
         "quote_id": w.quote,

@@ -19,6 +19,8 @@ class ActionForm(FlaskForm):
     due_time = TimeField(_l("At"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
     opportunity_id = HiddenField()
+    contact_id = HiddenField()  # from a contact's or an account's page
+    account_id = HiddenField()
 
 
 class NoteForm(FlaskForm):

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from crm.actions.forms import ActionForm
 from crm.extensions import db
 from crm.forms import optional_int, user_choices
-from crm.models import Action, ActionType, Opportunity, User
+from crm.models import Account, Action, ActionType, Contact, Opportunity, User
 from crm.pages import fragment_or_page, fragment_or_redirect
 from crm.responses import refused, render, toast
 from crm.security import protect
@@ -56,23 +56,44 @@ def _action(action_id: int, *, edit: bool) -> Action:
     return action
 
 
-def _host(opportunity: Opportunity | None) -> str:
-    """The page that shows an action: its opportunity's, else the agenda."""
+def _host(opportunity: Opportunity | None, record: Contact | Account | None = None) -> str:
+    """The page that shows an action: its opportunity's, else its contact's or account's, else the agenda."""
     if opportunity is not None:
         return url_for("opportunities.show", opportunity_id=opportunity.id) + "#opp-actions"
+    if record is not None:
+        kind = "contacts" if isinstance(record, Contact) else "accounts"
+        return url_for("records.show", kind=kind, record_id=record.id) + "#record-timeline"
     return url_for("agenda.show")
 
 
+def _record() -> Contact | Account | None:
+    """The contact or account an action is created from (?contact_id= / ?account_id=), if any."""
+    if contact_id := optional_int(request.values.get("contact_id")):
+        return db.get_or_404(Contact, contact_id)
+    if account_id := optional_int(request.values.get("account_id")):
+        return db.get_or_404(Account, account_id)
+    return None
+
+
 def _form_page(
-    form: ActionForm, action: Action | None, opportunity: Opportunity | None, status: int = 200
+    form: ActionForm,
+    action: Action | None,
+    opportunity: Opportunity | None,
+    status: int = 200,
+    record: Contact | Account | None = None,
 ) -> Response:
     """The action form: inline for HTMX, on a page of its own otherwise."""
     title = _l("New action") if action is None else _l("Edit the action")
+    back_label = (
+        opportunity.name
+        if opportunity is not None
+        else (record.display_name if record is not None else str(_l("Agenda")))
+    )
     return fragment_or_page(
         "actions/_form.html",
         title=str(title),
-        back_url=_host(opportunity),
-        back_label=opportunity.name if opportunity is not None else str(_l("Agenda")),
+        back_url=_host(opportunity, record),
+        back_label=back_label,
         list_item=True,
         status=status,
         form=form,
@@ -91,11 +112,14 @@ def create() -> Response:
     form = _form()
     opportunity_id = optional_int(request.values.get("opportunity_id"))
     opportunity = opportunity_or_404(current_user, opportunity_id) if opportunity_id else None
+    record = _record() if opportunity is None else None
     if request.method == "GET":
         form.assignee_id.data = current_user.id
         form.due_date.data = today_for(current_user)
         form.opportunity_id.data = opportunity.id if opportunity else ""
-        return _form_page(form, None, opportunity)
+        form.contact_id.data = record.id if isinstance(record, Contact) else ""
+        form.account_id.data = record.id if isinstance(record, Account) else ""
+        return _form_page(form, None, opportunity, record=record)
     if form.validate_on_submit():
         try:
             action = create_action(
@@ -107,13 +131,17 @@ def create() -> Response:
                 due_time=form.due_time.data,
                 notes=form.notes.data or "",
                 opportunity=opportunity,
+                contact_id=record.id if isinstance(record, Contact) else None,
+                account_id=record.account_id
+                if isinstance(record, Contact)
+                else (record.id if isinstance(record, Account) else None),
             )
         except ServiceError as err:
             db.session.rollback()
             form.type_id.errors.append(err.message)
         else:
             return _done(_("Action created."), action)
-    return _form_page(form, None, opportunity, status=422)
+    return _form_page(form, None, opportunity, status=422, record=record)
 
 
 @bp.route("/<int:action_id>/edit", methods=["GET", "POST"])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -77,6 +78,12 @@ class Lead(Reachable, db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     owner: Mapped[User | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary="lead_tags", order_by="Tag.name")
+    # Converted (crm.services.conversion): when, and the account and contact it became.
+    converted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    converted_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    converted_contact: Mapped[Contact | None] = relationship(foreign_keys=[converted_contact_id])
+    converted_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    converted_account: Mapped[Account | None] = relationship(foreign_keys=[converted_account_id])
 
     @property
     def display_name(self) -> str:

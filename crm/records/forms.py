@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, TelField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from crm.forms import IdSelectField, OwnerField
+from crm.forms import IdSelectField, NumberField, OwnerField
 
 PHONE = Regexp(r"^[+0-9 ().\-]{4,40}$", message=_l("Use digits, spaces and + ( ) . - only."))
 
@@ -66,3 +66,56 @@ class LeadForm(TaggedForm):
         "opt_in",
         "unsubscribed",
     )
+
+
+class DealForm(FlaskForm):
+    """A new opportunity from an account's or a contact's page (or a lead's conversion)."""
+
+    deal_name = StringField(_l("Opportunity name"), validators=[Optional(), Length(max=200)])
+    stage_id = IdSelectField(_l("Pipeline and stage"))
+    amount = NumberField(
+        _l("Amount"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=9_999_999_999, message=_l("Enter an amount between 0 and 9,999,999,999.")),
+        ],
+    )
+
+
+class NewDealForm(DealForm):
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        if not (self.deal_name.data or "").strip():
+            self.deal_name.errors = [*self.deal_name.errors, _l("Enter a name.")]
+            ok = False
+        if self.stage_id.data is None and not self.stage_id.errors:
+            self.stage_id.errors = [*self.stage_id.errors, _l("Choose a stage.")]
+            ok = False
+        return ok
+
+
+class ConvertForm(DealForm):
+    """A lead becomes an account (new, or one that exists), a contact, and maybe an opportunity."""
+
+    account_id = IdSelectField(_l("Account"))
+    account_name = StringField(_l("New account's name"), validators=[Optional(), Length(max=200)])
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[Optional(), PHONE])
+    with_deal = BooleanField(_l("Also create an opportunity"))
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        if self.account_id.data is None and not (self.account_name.data or "").strip():
+            self.account_name.errors = [*self.account_name.errors, _l("Enter the account's name.")]
+            ok = False
+        if self.with_deal.data:
+            if not (self.deal_name.data or "").strip():
+                self.deal_name.errors = [*self.deal_name.errors, _l("Enter a name.")]
+                ok = False
+            if self.stage_id.data is None and not self.stage_id.errors:
+                self.stage_id.errors = [*self.stage_id.errors, _l("Choose a stage.")]
+                ok = False
+        return ok

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Account, Contact, Lead
+from crm.models import Account, Contact, Lead, Pipeline, Stage, User
 from crm.records.forms import AccountForm, ContactForm, LeadForm
+from crm.services.access import pipeline_visible
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,17 @@ class Kind:
     order: tuple[str, ...]
     columns: tuple[tuple[str, LazyString], ...]
     eager: tuple[str, ...] = field(default=())
+
+
+def stage_choices(user: User) -> list[tuple[Any, str]]:
+    """Every stage of the pipelines `user` may see, as "Pipeline · Stage", in board order."""
+    rows = db.session.execute(
+        select(Stage.id, Pipeline.name, Stage.name)
+        .join(Pipeline, Pipeline.id == Stage.pipeline_id)
+        .where(pipeline_visible(user))
+        .order_by(Pipeline.position, Pipeline.id, Stage.position, Stage.id)
+    ).all()
+    return [("", "—")] + [(stage_id, f"{pipeline} · {stage}") for stage_id, pipeline, stage in rows]
 
 
 def account_choices() -> list[tuple[Any, str]]:

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from decimal import Decimal
+
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from crm.extensions import db
-from crm.forms import page_number, user_choices
-from crm.models import Opportunity
-from crm.records.kinds import KINDS, Kind, account_choices
-from crm.responses import done, render
+from crm.extensions import db, htmx
+from crm.forms import optional_int, page_number, user_choices
+from crm.models import Lead, Opportunity
+from crm.pages import dialog_html, fragment_or_redirect
+from crm.records.forms import NewDealForm
+from crm.records.kinds import KINDS, Kind, account_choices, stage_choices
+from crm.responses import done, render, toast
 from crm.security import protect
-from crm.services.access import opportunity_visible
+from crm.services.access import opportunity_visible, stage_or_none
+from crm.services.opportunities import create_opportunity
 from crm.services.records import save_record
+from crm.services.timeline import record_timeline
 
 bp = protect(Blueprint("records", __name__))
 KIND = "<any(accounts, contacts, leads):kind>"
 PER_PAGE = 25
+PAGE_BLOCKS = {"timeline", "deals"}
+MAX_OFFSET = 10_000
 
 
 def _kind(slug: str) -> Kind:
@@ -55,9 +63,12 @@ def index(kind: str) -> Response:
     if q:
         like = f"%{q}%"
         query = query.where(or_(*(getattr(model, col).ilike(like) for col in spec.search)))
+    converted = kind == "leads" and request.args.get("converted") == "1"
+    if kind == "leads" and not converted:  # converted leads live on as their contact
+        query = query.where(Lead.converted_at.is_(None))
     query = query.order_by(*(getattr(model, col) for col in spec.order), model.id)
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
-    return render("records/index.html", block="results", kind=spec, page=page, q=q)
+    return render("records/index.html", block="results", kind=spec, page=page, q=q, converted=converted)
 
 
 @bp.route(f"/{KIND}/new", methods=["GET", "POST"])
@@ -71,20 +82,86 @@ def create(kind: str) -> Response:
     return render("records/form.html", block="form", kind=spec, form=form, record=None, status=status)
 
 
-@bp.get(f"/{KIND}/<int:record_id>")
-def show(kind: str, record_id: int) -> Response:
-    spec = _kind(kind)
-    record = db.get_or_404(spec.model, record_id)
-    opportunities = []
-    if kind in ("accounts", "contacts"):
-        column = Opportunity.account_id if kind == "accounts" else Opportunity.contact_id
-        opportunities = db.session.scalars(
+def _opportunities(kind: str, record: object) -> list[Opportunity]:
+    if kind not in ("accounts", "contacts"):
+        return []
+    column = Opportunity.account_id if kind == "accounts" else Opportunity.contact_id
+    return list(
+        db.session.scalars(
             select(Opportunity)
-            .where(column == record.id, opportunity_visible(current_user))
+            .where(column == record.id, opportunity_visible(current_user))  # type: ignore[attr-defined]
             .options(selectinload(Opportunity.stage), selectinload(Opportunity.owner))
             .order_by(Opportunity.result, Opportunity.updated_at.desc())
-        ).all()
-    return render("records/show.html", kind=spec, record=record, opportunities=opportunities)
+        )
+    )
+
+
+def _page(kind: str, record: object, block: str | None = None, **extra: object) -> Response:
+    """The record's page (its timeline, its deals), or one of its regions for HTMX."""
+    block = block if block in PAGE_BLOCKS else None
+    spec = _kind(kind)
+    return render(
+        "records/show.html",
+        block=block,
+        kind=spec,
+        record=record,
+        opportunities=_opportunities(kind, record) if block in (None, "deals") else [],
+        timeline=record_timeline(record, current_user) if block in (None, "timeline") else None,
+        **extra,
+    )
+
+
+@bp.get(f"/{KIND}/<int:record_id>")
+def show(kind: str, record_id: int) -> Response:
+    record = db.get_or_404(_kind(kind).model, record_id)
+    return _page(kind, record, request.args.get("block"))
+
+
+@bp.get(f"/{KIND}/<int:record_id>/timeline")
+def timeline(kind: str, record_id: int) -> Response:
+    """The next entries of the timeline ("Show more")."""
+    spec = _kind(kind)
+    record = db.get_or_404(spec.model, record_id)
+    if page := fragment_or_redirect(url_for("records.show", kind=kind, record_id=record_id)):
+        return page
+    offset = min(max(optional_int(request.args.get("offset")) or 0, 0), MAX_OFFSET)
+    entries = record_timeline(record, current_user, offset=offset)
+    return render("records/_timeline_entries.html", kind=spec, record=record, timeline=entries)
+
+
+def _deal_form() -> NewDealForm:
+    form = NewDealForm()
+    form.stage_id.choices = stage_choices(current_user)
+    return form
+
+
+@bp.route("/<any(accounts, contacts):kind>/<int:record_id>/deal", methods=["GET", "POST"])
+def new_deal(kind: str, record_id: int) -> Response:
+    """A new opportunity for this account or contact, in a dialog."""
+    spec = _kind(kind)
+    record = db.get_or_404(spec.model, record_id)
+    form = _deal_form()
+    if form.validate_on_submit():
+        stage = stage_or_none(current_user, form.stage_id.data)
+        if stage is None:
+            abort(404)
+        opp = create_opportunity(
+            actor=current_user,
+            stage=stage,
+            name=form.deal_name.data,
+            amount=form.amount.data if form.amount.data is not None else Decimal("0"),
+            account=record if kind == "accounts" else None,  # type: ignore[arg-type]
+            contact=record if kind == "contacts" else None,  # type: ignore[arg-type]
+        )
+        message = _("Opportunity “%(name)s” created.", name=opp.name)
+        if not htmx:
+            return done(url_for("records.show", kind=kind, record_id=record.id), message)
+        return toast(Response("", 200), message, closeDialog=True, recordChanged=True)
+    status = 422 if form.is_submitted() else 200
+    context = {"kind": spec, "record": record, "form": form}
+    if not htmx:  # the record's page with the dialog open
+        return _page(kind, record, modal=dialog_html("records/_deal.html", **context))
+    return render("records/_deal.html", status=status, **context)
 
 
 @bp.route(f"/{KIND}/<int:record_id>/edit", methods=["GET", "POST"])

@@ -36,6 +36,7 @@ PAGES: dict[str, Callable[[World, str], list[str]]] = {
     "opportunities": lambda w, v: [f"/opportunities/{w.opp}", f"/boards/{w.pipeline}", "/agenda/"],
     "quotes": lambda w, v: [f"/quotes/{w.quote}", f"/quotes/{w.quote}.pdf", f"/opportunities/{w.opp}"],
     "records": lambda w, v: [f"/{v}/", f"/{v}/{w.records[v]}", f"/people/{v}/{w.records[v]}/scenarios"],
+    "conversion": lambda w, v: [f"/leads/{w.lead}", "/leads/?converted=1", "/contacts/", "/accounts/"],
     "actions": lambda w, v: [
         "/agenda/",
         f"/agenda/?user={w.rep}",

@@ -108,6 +108,8 @@ def action_fields(w: World) -> dict[str, Field]:
         "due_time": clock(),
         "notes": text("Bring coffee", required=False),
         "opportunity_id": ids(w.opp, blank=True),
+        "contact_id": ids(w.contact, blank=True),
+        "account_id": ids(w.account, blank=True),
     }
 
 

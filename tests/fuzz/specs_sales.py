@@ -15,10 +15,14 @@ from tests.fuzz.spec import (
 )
 from tests.fuzz.values import (
     Field,
+    blank_ok,
+    boolean,
     choice,
     day,
+    email,
     ids,
     number,
+    phone,
     text,
 )
 
@@ -379,3 +383,52 @@ for _kind in ("accounts", "contacts", "leads"):
             variant=_kind,
         ),
     ]
+# Records are hubs: the timeline's "Show more", a new deal from a record, a lead's conversion.
+for _kind in ("accounts", "contacts"):
+    RECORDS += [
+        Spec(
+            "records.new_deal",
+            path=lambda w, k=_kind: {"kind": k, "record_id": w.records[k]},
+            form=lambda w: {
+                "deal_name": text("Expansion", "Renewal 2026"),
+                "stage_id": ids(*w.stages, *w.stages2, blank=True),
+                "amount": number(0, 9_999_999_999),
+            },
+            target=lambda w: [("opportunities", w.opp)],
+            users=BOTH,
+            examples=15,
+            variant=_kind,
+        ),
+    ]
+RECORDS += [
+    Spec(
+        "records.timeline",
+        "GET",
+        lambda w: {
+            "kind": st.sampled_from(["contacts", "leads", "accounts"]),
+            "record_id": st.sampled_from([w.contact, w.lead, w.account]),
+        },
+        query=lambda w: {"offset": number(0, 100_000, decimals=False)},
+        users=BOTH,
+        examples=8,
+    ),
+    Spec(
+        "conversion.convert",
+        path=lambda w: {"lead_id": w.lead},
+        form=lambda w: {
+            "account_id": ids(w.account, blank=True),
+            "account_name": text("Lëad Company", required=False),
+            "first_name": text("Lee", required=False),
+            "last_name": text("Lëad"),
+            "email": blank_ok(email()),
+            "phone": blank_ok(phone()),
+            "with_deal": boolean(),
+            "deal_name": text("First order", required=False),
+            "stage_id": ids(*w.stages, *w.stages2, blank=True),
+            "amount": number(0, 9_999_999_999),
+        },
+        target=lambda w: [("leads", w.lead), ("opportunities", w.opp)],
+        users=BOTH,
+        examples=25,
+    ),
+]
