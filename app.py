@@ -76,6 +76,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
     from crm.scenarios.enroll import bp as enroll
     from crm.scenarios.runs import bp as scenario_runs
     from crm.scenarios.step_files import bp as step_files
+    from crm.search.routes import bp as search
     from crm.settings.lists import bp as settings_lists
     from crm.settings.mailbox import bp as mailbox
     from crm.settings.pipelines import bp as pipelines
@@ -97,6 +98,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         quotes,
         notifications,
         enroll,
+        search,
     ]
     settings = [
         pipelines,
