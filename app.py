@@ -71,6 +71,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
     from crm.public.inbound import bp as inbound
     from crm.public.routes import bp as public
     from crm.quotes.routes import bp as quotes
+    from crm.records.bulk import bp as bulk
     from crm.records.routes import bp as records
     from crm.scenarios.builder import bp as scenarios
     from crm.scenarios.enroll import bp as enroll
@@ -90,6 +91,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         board,
         opportunities,
         records,
+        bulk,
         files,
         public,
         inbound,

@@ -1,11 +1,11 @@
-"""Accounts, contacts and leads: list with search and pagination, page, create and edit."""
+"""Accounts, contacts and leads: list (search, filters, sort, pages), page, create and edit."""
 
 from __future__ import annotations
 
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -13,6 +13,7 @@ from crm.extensions import db
 from crm.forms import page_number, user_choices
 from crm.models import Opportunity
 from crm.records.kinds import KINDS, Kind, account_choices
+from crm.records.lists import Listing, choices, parse, statement
 from crm.responses import done, render
 from crm.security import protect
 from crm.services.access import opportunity_visible
@@ -48,16 +49,22 @@ def _values(form) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 @bp.get(f"/{KIND}/")
 def index(kind: str) -> Response:
-    spec = _kind(kind)
-    model = spec.model
-    q = request.args.get("q", "").strip()[:100]
-    query = select(model).options(*(selectinload(getattr(model, rel)) for rel in spec.eager))
-    if q:
-        like = f"%{q}%"
-        query = query.where(or_(*(getattr(model, col).ilike(like) for col in spec.search)))
-    query = query.order_by(*(getattr(model, col) for col in spec.order), model.id)
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
-    return render("records/index.html", block="results", kind=spec, page=page, q=q)
+    return listing_page(parse(_kind(kind), request.args))
+
+
+def listing_page(listing: Listing, status: int = 200) -> Response:
+    """The list as `listing` says (filters, order, page): the whole page, or its results for HTMX."""
+    page = db.paginate(statement(listing), page=page_number(), per_page=PER_PAGE, error_out=False)
+    return render(
+        "records/index.html",
+        block="results",
+        status=status,
+        kind=listing.kind,
+        page=page,
+        q=listing.q,
+        listing=listing,
+        options=choices(listing),
+    )
 
 
 @bp.route(f"/{KIND}/new", methods=["GET", "POST"])

@@ -33,7 +33,7 @@ def _any(columns: tuple[Any, ...], term: str) -> ColumnElement[bool]:
 
 
 def _account_named(column: Any, term: str) -> ColumnElement[bool]:
-    return column.in_(select(Account.id).where(_any((Account.name,), term)))
+    return column.in_(select(Account.id).where(_any((Account.name,), term)).correlate(None))
 
 
 def _account(term: str) -> ColumnElement[bool]:
@@ -52,7 +52,11 @@ def _lead(term: str) -> ColumnElement[bool]:
 
 
 def _deal(term: str) -> ColumnElement[bool]:
-    people = select(Contact.id).where(_any((Contact.first_name, Contact.last_name, Contact.email), term))
+    people = (
+        select(Contact.id)
+        .where(_any((Contact.first_name, Contact.last_name, Contact.email), term))
+        .correlate(None)
+    )
     return or_(
         _any((Opportunity.name,), term),
         _account_named(Opportunity.account_id, term),
