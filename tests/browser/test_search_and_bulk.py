@@ -29,7 +29,7 @@ def _world():  # type: ignore[no-untyped-def]
 
 
 def test_ctrl_k_type_arrows_and_enter_open_a_record(page: Page, login, rep):  # type: ignore[no-untyped-def]
-    acme, wile, deal = _world()
+    _acme, wile, _deal = _world()
     login(rep)
     page.goto("/agenda/")
     dialog = page.locator("#find-dialog")
