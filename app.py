@@ -71,6 +71,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
     from crm.public.inbound import bp as inbound
     from crm.public.routes import bp as public
     from crm.quotes.routes import bp as quotes
+    from crm.records.bulk import bp as bulk
     from crm.records.conversion import bp as conversion
     from crm.records.csv_routes import bp as records_csv
     from crm.records.routes import bp as records
@@ -78,6 +79,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
     from crm.scenarios.enroll import bp as enroll
     from crm.scenarios.runs import bp as scenario_runs
     from crm.scenarios.step_files import bp as step_files
+    from crm.search.routes import bp as search
     from crm.settings.lists import bp as settings_lists
     from crm.settings.mailbox import bp as mailbox
     from crm.settings.pipelines import bp as pipelines
@@ -93,6 +95,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         records,
         records_csv,
         conversion,
+        bulk,
         files,
         public,
         inbound,
@@ -101,6 +104,7 @@ def _blueprints() -> list:  # type: ignore[type-arg]
         quotes,
         notifications,
         enroll,
+        search,
     ]
     settings = [
         pipelines,

@@ -6,25 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from crm.board.queries import BoardFilter
 from crm.extensions import db
 from crm.models import Opportunity, Pipeline, User
 from crm.records.csv_format import COLUMNS, export_columns
-from crm.records.kinds import Kind
+from crm.records.lists import Listing, kept
 from crm.services.access import opportunity_visible
 
 BATCH = 500
-
-
-def search_clause(kind: Kind, q: str) -> ColumnElement[bool] | None:
-    """The list page's search (?q=), as its index applies it."""
-    if not q:
-        return None
-    like = f"%{q}%"
-    return or_(*(getattr(kind.model, col).ilike(like) for col in kind.search))
 
 
 def _batches(query: Select, model: Any) -> Iterator[Any]:  # type: ignore[type-arg]
@@ -38,18 +30,17 @@ def _batches(query: Select, model: Any) -> Iterator[Any]:  # type: ignore[type-a
         last = batch[-1].id
 
 
-def record_rows(kind: Kind, q: str = "") -> Iterator[list[Any]]:
-    """The records of `kind` the list shows for ?q=, as rows under export_columns(kind.slug)."""
+def record_rows(listing: Listing) -> Iterator[list[Any]]:
+    """The records the list shows with its search and filters (every page), as rows under
+    export_columns(kind)."""
+    kind = listing.kind
     model = kind.model
     options = [selectinload(model.owner)]
     if hasattr(model, "account"):
         options.append(selectinload(model.account))
     if hasattr(model, "tags"):
         options.append(selectinload(model.tags))
-    query = select(model).options(*options)
-    clause = search_clause(kind, q)
-    if clause is not None:
-        query = query.where(clause)
+    query = kept(listing).options(*options)
     columns = COLUMNS[kind.slug]
     for record in _batches(query, model):
         yield [record.id, *(_record_value(record, col) for col in columns), record.created_at]
@@ -103,4 +94,4 @@ def deal_rows(user: User, pipeline: Pipeline, result: str, flt: BoardFilter) -> 
         ]
 
 
-__all__ = ["deal_rows", "export_columns", "record_rows", "search_clause"]
+__all__ = ["deal_rows", "export_columns", "record_rows"]

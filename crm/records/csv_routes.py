@@ -26,6 +26,7 @@ from crm.records.csv_forms import ConfirmForm, ImportForm
 from crm.records.csv_import import MAX_BYTES, MAX_ROWS, Preview, check_rows, read_table
 from crm.records.csv_pending import forget, keep, load
 from crm.records.kinds import KINDS, Kind
+from crm.records.lists import parse
 from crm.responses import done, refused, render
 from crm.security import protect
 from crm.services import ServiceError
@@ -46,11 +47,9 @@ def _download(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]
 
 @bp.get(f"/{KIND}/export.csv")
 def export_records(kind: str) -> Response:
-    """The records the list shows (its ?q= search included), every page of them."""
-    q = request.args.get("q", "").strip()[:100]
-    return _download(
-        f"{kind}-{date.today().isoformat()}.csv", export_columns(kind), record_rows(KINDS[kind], q)
-    )
+    """The records the list shows (its search and filters included), every page of them."""
+    listing = parse(KINDS[kind], request.args)
+    return _download(f"{kind}-{date.today().isoformat()}.csv", export_columns(kind), record_rows(listing))
 
 
 @bp.get("/boards/<int:pipeline_id>/export.csv")

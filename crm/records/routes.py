@@ -1,4 +1,4 @@
-"""Accounts, contacts and leads: list with search and pagination, page, create and edit."""
+"""Accounts, contacts and leads: list (search, filters, sort, pages), page, create and edit."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ from decimal import Decimal
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from crm.extensions import db, htmx
 from crm.forms import optional_int, page_number, user_choices
-from crm.models import Lead, Opportunity
+from crm.models import Opportunity
 from crm.pages import dialog_html, fragment_or_redirect
 from crm.records.forms import NewDealForm
 from crm.records.kinds import KINDS, Kind, account_choices, stage_choices
+from crm.records.lists import Listing, choices, parse, statement
 from crm.responses import done, render, toast
 from crm.security import protect
 from crm.services.access import opportunity_visible, stage_or_none
@@ -56,19 +57,23 @@ def _values(form) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 @bp.get(f"/{KIND}/")
 def index(kind: str) -> Response:
-    spec = _kind(kind)
-    model = spec.model
-    q = request.args.get("q", "").strip()[:100]
-    query = select(model).options(*(selectinload(getattr(model, rel)) for rel in spec.eager))
-    if q:
-        like = f"%{q}%"
-        query = query.where(or_(*(getattr(model, col).ilike(like) for col in spec.search)))
-    converted = kind == "leads" and request.args.get("converted") == "1"
-    if kind == "leads" and not converted:  # converted leads live on as their contact
-        query = query.where(Lead.converted_at.is_(None))
-    query = query.order_by(*(getattr(model, col) for col in spec.order), model.id)
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
-    return render("records/index.html", block="results", kind=spec, page=page, q=q, converted=converted)
+    return listing_page(parse(_kind(kind), request.args))
+
+
+def listing_page(listing: Listing, status: int = 200) -> Response:
+    """The list as `listing` says (filters, order, page): the whole page, or its results for HTMX."""
+    page = db.paginate(statement(listing), page=page_number(), per_page=PER_PAGE, error_out=False)
+    return render(
+        "records/index.html",
+        block="results",
+        status=status,
+        kind=listing.kind,
+        page=page,
+        q=listing.q,
+        listing=listing,
+        options=choices(listing),
+        converted=listing.converted,
+    )
 
 
 @bp.route(f"/{KIND}/new", methods=["GET", "POST"])

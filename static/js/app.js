@@ -74,12 +74,7 @@
   });
   document.body.addEventListener("closeDialog", () => document.querySelectorAll("dialog[open]").forEach((d) => d.close()));
 
-  // "/" focuses the page's search box.
-  document.addEventListener("keydown", (e) => {
-    if (e.key !== "/" || e.target.closest("input, textarea, select, [contenteditable]")) return;
-    const search = document.querySelector("input[type=search]");
-    if (search) { e.preventDefault(); search.focus(); }
-  });
+  // "/" opens the search dialog (static/js/search.js).
 
   // Flash messages from full-page loads.
   document.querySelectorAll("#flashes [data-message]").forEach((f) => toast(f.dataset.message, f.dataset.level));

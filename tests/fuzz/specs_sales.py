@@ -21,10 +21,12 @@ from tests.fuzz.values import (
     day,
     email,
     ids,
+    many,
     number,
     phone,
     text,
 )
+from tests.fuzz.world import World
 
 SALES: list[Spec] = [
     # Boards
@@ -291,7 +293,33 @@ SALES: list[Spec] = [
     ),
 ]
 
-RECORDS: list[Spec] = []
+
+def list_state(kind: str, w: World) -> dict[str, Field]:
+    """A record list's filters and order, as its links put them in the query string."""
+    return {
+        "owner": ids(w.admin, w.rep, blank=True),
+        "account": ids(w.account, blank=True),
+        "source": text("Salon", required=False),
+        "tag": ids(*w.tags, blank=True),
+        "consent": choice("opted_in", "not_opted_in", "unsubscribed"),
+        "sort": choice("display_name", "name", "account", "owner", "email", "source", "company"),
+        "dir": choice("asc", "desc"),
+    }
+
+
+RECORDS: list[Spec] = [
+    Spec(
+        "search.show",
+        "GET",
+        query=lambda w: {
+            "q": text("Doe", "Åcme", "Big deal", "jane acme", "%", required=False),
+            "kind": choice("deals", "accounts", "contacts", "leads"),
+            "page": number(1, 3, decimals=False),
+        },
+        users=BOTH,
+        examples=20,
+    ),
+]
 # Records: one spec per kind (each kind has its own form).
 for _kind, _table in (("accounts", "accounts"), ("contacts", "contacts"), ("leads", "leads")):
     RECORDS += [
@@ -299,9 +327,29 @@ for _kind, _table in (("accounts", "accounts"), ("contacts", "contacts"), ("lead
             "records.index",
             "GET",
             lambda w, k=_kind: {"kind": k},
-            query=lambda w: {"q": text("Doe", "Åcme", required=False), "page": number(1, 3, decimals=False)},
+            query=lambda w, k=_kind: {
+                "q": text("Doe", "Åcme", required=False),
+                "page": number(1, 3, decimals=False),
+                **list_state(k, w),
+            },
             users=BOTH,
-            examples=8,
+            examples=12,
+            variant=_kind,
+        ),
+        Spec(
+            "bulk.apply",
+            path=lambda w, k=_kind: {"kind": k},
+            query=lambda w, k=_kind: list_state(k, w),
+            form=lambda w, k=_kind: {
+                "action": choice("assign", "tag", "enroll"),
+                "ids": many([w.records[k], w.account, w.contact, w.lead]),
+                "owner_id": ids(w.admin, w.rep, w.other, blank=True),
+                "tag": text("vip", "Émeraude", "new-tag", required=False),
+                "scenario_id": ids(w.scenario, w.draft_scenario, blank=True),
+            },
+            target=lambda w, k=_kind, t=_table: [(t, w.records[k]), ("enrollments", w.enrollment)],
+            users=BOTH,
+            examples=20,
             variant=_kind,
         ),
         Spec(
