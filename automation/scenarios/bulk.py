@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from automation.queues import enqueue_enrollments
 from automation.scenarios import structure
-from automation.scenarios.engine import enqueue_enrollments, person_type
+from automation.scenarios.engine import person_type
 from crm.extensions import db
 from crm.models import Contact, Enrollment, EnrollmentEvent, Lead, Scenario, User, utcnow
 from crm.services import Failure, ServiceError
