@@ -164,5 +164,6 @@ def test_board_header_draws_the_funnel(client, auth, rep):
     make_opportunity(pipeline.stages[0], amount=500)
     auth.login(rep)
     page = client.get(f"/boards/{pipeline.id}").get_data(as_text=True)
-    chart = page.split('<svg class="chart funnel"', 1)[1].split("</svg>", 1)[0]
-    assert "2 · €1,500" in chart and ">New<" in chart and ">0<" in chart
+    chart = page.split('<ol class="funnel-rows"', 1)[1].split("</ol>", 1)[0]
+    assert '<span class="funnel-label">New</span>' in chart and "2 · €1,500" in chart
+    assert '<span class="funnel-label">Won-ready</span>' in chart and "0 · €0" in chart
