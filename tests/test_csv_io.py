@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from crm.extensions import db
-from crm.models import Account, Contact, Lead, User, contact_tags, lead_tags
+from crm.models import Account, Contact, Lead, User, contact_tags, lead_tags, utcnow
 from crm.records import csv_export
 from crm.services.opportunities import set_result
 from crm.services.pipelines import set_access
@@ -97,6 +97,25 @@ def test_the_export_honours_the_lists_search(client, auth, rep):
     auth.login(rep)
     rows = rows_of(export(client, "/accounts/export.csv?q=rock").get_data())
     assert [r["name"] for r in rows] == ["Acme Rockets"]
+
+
+def test_the_export_follows_the_lists_filters_and_leaves_converted_leads_out(client, auth, rep):
+    other = make_user(name="Other Rep")
+    acme = make_account(name="Acme")
+    make_contact(last_name="Mine", account=acme, owner=rep)
+    make_contact(last_name="Theirs", account=acme, owner=other)
+    make_contact(last_name="Elsewhere", owner=rep)
+    auth.login(rep)
+    rows = rows_of(export(client, f"/contacts/export.csv?owner={rep.id}&account={acme.id}").get_data())
+    assert [r["last_name"] for r in rows] == ["Mine"]
+
+    make_lead(last_name="Open")
+    converted = make_lead(last_name="Converted")
+    converted.converted_at = utcnow()
+    db.session.commit()
+    assert [r["last_name"] for r in rows_of(export(client, "/leads/export.csv").get_data())] == ["Open"]
+    both = rows_of(export(client, "/leads/export.csv?converted=1").get_data())
+    assert sorted(r["last_name"] for r in both) == ["Converted", "Open"]
 
 
 def test_cells_a_spreadsheet_would_run_as_formulas_get_an_apostrophe(client, auth, admin):
