@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import Blueprint, abort, request, url_for
@@ -19,7 +18,8 @@ from crm.board.routes import board_filter, card_kit, filter_args
 from crm.board.undo import undo_action, undo_entered_at
 from crm.extensions import db, htmx
 from crm.forms import optional_int, user_choices
-from crm.models import Account, Action, Contact, FeedEntry, Opportunity, OutboxMessage, Quote, Stage, Tag
+from crm.models import Account, Action, Contact, Opportunity, Quote, Stage, Tag
+from crm.opportunities.feed import FEED_KINDS, feed_items
 from crm.opportunities.forms import MoveForm, NewOpportunityForm, OpportunityForm, ResultForm, tag_list
 from crm.pages import dialog_html
 from crm.responses import done, refused, render, toast
@@ -27,7 +27,6 @@ from crm.security import protect
 from crm.services import ServiceError
 from crm.services.access import opportunity_or_404, stage_or_none
 from crm.services.actions import today_for
-from crm.services.events import by_automation
 from crm.services.notes import post_note
 from crm.services.opportunities import (
     create_opportunity,
@@ -118,51 +117,6 @@ def create() -> Response:
     return render("opportunities/_new.html", form=form, stage=stage, filters=filter_args(), status=status)
 
 
-FEED_KINDS = {
-    "notes": ("note",),
-    "changes": ("created", "stage_changed", "result_changed", "fields_changed", "tags_changed"),
-    "actions": ("action_created", "action_closed"),
-    "quotes": ("quote_sent", "quote_reopened", "quote_answered"),
-    "automation": ("automation",),
-}
-
-
-@dataclass
-class FeedItem:
-    """A feed line: a FeedEntry, or an email from the outbox about this opportunity."""
-
-    kind: str
-    created_at: object
-    entry: FeedEntry | None = None
-    mail: OutboxMessage | None = None
-
-
-def _feed(opp: Opportunity, only: str | None = None) -> list[FeedItem]:
-    items: list[FeedItem] = []
-    if only != "emails":
-        query = (
-            select(FeedEntry)
-            .where(FeedEntry.opportunity_id == opp.id)
-            .options(selectinload(FeedEntry.actor))
-            .order_by(FeedEntry.created_at.desc(), FeedEntry.id.desc())
-            .limit(200)
-        )
-        if only == "automation":  # its own lines, and those of others it wrote (an action, a tag…)
-            query = query.where(by_automation())
-        elif only in FEED_KINDS:
-            query = query.where(FeedEntry.kind.in_(FEED_KINDS[only]))
-        items += [FeedItem(e.kind, e.created_at, entry=e) for e in db.session.scalars(query)]
-    if only in (None, "emails"):
-        mails = db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.opportunity_id == opp.id)
-            .order_by(OutboxMessage.created_at.desc())
-            .limit(100)
-        )
-        items += [FeedItem("email", m.created_at, mail=m) for m in mails]
-    return sorted(items, key=lambda i: i.created_at, reverse=True)
-
-
 def _page(opp: Opportunity, block: str | None = None, status: int = 200, **extra: object) -> Response:
     """The opportunity page, or one of its regions for HTMX."""
     block = block if block in PAGE_BLOCKS else None
@@ -181,7 +135,7 @@ def _page(opp: Opportunity, block: str | None = None, status: int = 200, **extra
         "opportunities/show.html",
         block=block,
         opp=opp,
-        feed=_feed(opp, only),
+        feed=feed_items(opp, only),
         feed_filter=only,
         actions=actions,
         quotes=quotes,
