@@ -82,10 +82,9 @@ class DealForm(FlaskForm):
         ],
     )
 
-
-class NewDealForm(DealForm):
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        ok = super().validate(extra_validators)
+    def deal_is_complete(self) -> bool:
+        """The opportunity has a name and a stage (each missing one gets its message)."""
+        ok = True
         if not (self.deal_name.data or "").strip():
             self.deal_name.errors = [*self.deal_name.errors, _l("Enter a name.")]
             ok = False
@@ -93,6 +92,12 @@ class NewDealForm(DealForm):
             self.stage_id.errors = [*self.stage_id.errors, _l("Choose a stage.")]
             ok = False
         return ok
+
+
+class NewDealForm(DealForm):
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        return self.deal_is_complete() and ok
 
 
 class ConvertForm(DealForm):
@@ -111,11 +116,6 @@ class ConvertForm(DealForm):
         if self.account_id.data is None and not (self.account_name.data or "").strip():
             self.account_name.errors = [*self.account_name.errors, _l("Enter the account's name.")]
             ok = False
-        if self.with_deal.data:
-            if not (self.deal_name.data or "").strip():
-                self.deal_name.errors = [*self.deal_name.errors, _l("Enter a name.")]
-                ok = False
-            if self.stage_id.data is None and not self.stage_id.errors:
-                self.stage_id.errors = [*self.stage_id.errors, _l("Choose a stage.")]
-                ok = False
+        if self.with_deal.data and not self.deal_is_complete():
+            ok = False
         return ok
