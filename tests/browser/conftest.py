@@ -68,6 +68,13 @@ def mouse_drag(
     page.mouse.up()
 
 
+def settled(page: Page) -> None:
+    """Wait until htmx has finished swapping and settling: new content gets its listeners only
+    when it settles (20 ms after the swap, longer on a busy machine), which a person never beats
+    but a test can."""
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def fresh(obj: Any) -> Any:
     """The row as the server sees it now (the test's session may hold stale state)."""
     from crm.extensions import db

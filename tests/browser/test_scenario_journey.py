@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import OutboxMessage, Scenario
+from tests.browser.conftest import settled
 from tests.factories import PDF, PNG, make_contact, make_pipeline, make_sender, make_trigger, make_user
 from tests.services import wait_until
 
@@ -63,6 +64,7 @@ def test_admin_builds_simulates_and_activates_the_seed_scenario(page: Page, logi
             files=[{"name": name, "mimeType": "application/pdf", "buffer": PDF}]
         )
         expect(form.locator(".step-attachments li", has_text=name)).to_be_visible()
+        settled(page)  # the new file input listens once the swap has settled
     expect(page.locator("#toasts")).to_contain_text("Attachment added")
     form.get_by_role("button", name="Save").click()
     expect(page.locator("#flow .flow-step")).to_have_count(1)
