@@ -11,7 +11,9 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from crm.extensions import db
+from tests import dbsnapshot
 from tests.conftest import PASSWORD
+from tests.dbsnapshot import Rows
 
 # --------------------------------------------------------------------------------------------------
 # The world each endpoint is fuzzed against
@@ -215,9 +217,21 @@ def build_world() -> World:
     )
 
 
+_built: tuple[World, Rows] | None = None
+
+
 @pytest.fixture
 def world(app: Any) -> World:
-    return build_world()
+    """The world, built through the app's services by this process's first test that asks, then
+    restored row for row before each later one (~15 ms instead of ~200)."""
+    global _built
+    if _built is None:
+        built = build_world()
+        _built = (built, dbsnapshot.take())
+        return built
+    built, rows = _built
+    dbsnapshot.restore(rows)
+    return built
 
 
 @pytest.fixture
