@@ -49,8 +49,9 @@ def restore(taken: Rows) -> None:
                 if "id" in table.c and table.c.id.autoincrement is not False:
                     top = select(func.max(table.c.id)).scalar_subquery()
                     conn.execute(
-                        select(func.setval(func.pg_get_serial_sequence(table.name, "id"), top))
-                        .where(func.pg_get_serial_sequence(table.name, "id").is_not(None))
+                        select(func.setval(func.pg_get_serial_sequence(table.name, "id"), top)).where(
+                            func.pg_get_serial_sequence(table.name, "id").is_not(None)
+                        )
                     )
         conn.commit()
         if not postgresql:
