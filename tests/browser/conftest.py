@@ -72,6 +72,7 @@ def settled(page: Page) -> None:
     """Wait until htmx has finished swapping and settling: new content gets its listeners only
     when it settles (20 ms after the swap, longer on a busy machine), which a person never beats
     but a test can."""
+    page.wait_for_load_state("load")
     expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import settled
 from tests.factories import (
     email_step,
     make_account,
@@ -67,7 +68,7 @@ def test_no_page_is_wider_than_a_phone(page: Page, login, admin):  # type: ignor
     wider = []
     for path in paths:
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        settled(page)  # loaded, and what htmx loads with it too
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             wider.append((path, width))

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import fresh
+from tests.browser.conftest import fresh, settled
 from tests.factories import make_account, make_contact, make_lead, make_opportunity, make_pipeline, make_user
 
 PHONE = {"width": 390, "height": 844}
@@ -164,7 +164,7 @@ def test_search_and_lists_fit_a_phone(page: Page, login, rep):  # type: ignore[n
     page.set_viewport_size(PHONE)
     for path in ("/search?q=acme", "/contacts/?sort=account", "/leads/", "/accounts/"):
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        settled(page)  # loaded, and what htmx loads with it too
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     page.goto("/contacts/")
     page.locator(".find-open").click()
