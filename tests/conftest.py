@@ -327,7 +327,10 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    """CHROMIUM_PATH, else the lightest found: the headless shell, else a full Chromium (.ci/chromium)."""
+    return os.environ.get("CHROMIUM_PATH") or next(
+        filter(None, map(shutil.which, ("chromium-headless-shell", "chromium", "chromium-browser"))), None
+    )
 
 
 def ensure_chromium() -> str | None:
