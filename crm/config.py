@@ -73,6 +73,7 @@ class Config:
         self.MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30"))
         self.MAIL_REQUEUE_SECONDS = int(os.environ.get("MAIL_REQUEUE_SECONDS", "30"))
         self.MAIL_SENDING_LEASE_SECONDS = int(os.environ.get("MAIL_SENDING_LEASE_SECONDS", "120"))
+        self.TRIGGER_RETRY_BASE_SECONDS = int(os.environ.get("TRIGGER_RETRY_BASE_SECONDS", "5"))
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
         # Secret the mail provider posting replies to /m/inbound sends in X-Inbound-Token or as the
         # basic-auth password (empty: endpoint off).

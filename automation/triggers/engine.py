@@ -37,7 +37,9 @@ TRIGGER_EVENTS = (
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=min(5 * 3 ** max(attempts - 1, 0), 3600))
+    """A temporarily failed effect is tried again after base, 3×base, 9×base… capped at one hour."""
+    base = current_app.config["TRIGGER_RETRY_BASE_SECONDS"]
+    return timedelta(seconds=min(base * 3 ** max(attempts - 1, 0), 3600))
 
 
 def fired_triggers(

@@ -47,7 +47,7 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_only_in_the_windo
     assert work.notes_per_opportunity() == {1: work.moves}  # each trigger effect exactly once
 
 
-def test_a_worker_killed_mid_trigger_leaves_no_effect_done_twice_and_none_lost(start_worker):
+def test_a_worker_killed_mid_trigger_leaves_no_effect_done_twice_and_none_lost(fast_worker):
     pipeline = make_pipeline("Sales", ["A", "B"])
     tags = [f"T{i}" for i in range(8)]
     make_trigger(
@@ -57,17 +57,17 @@ def test_a_worker_killed_mid_trigger_leaves_no_effect_done_twice_and_none_lost(s
     for opp in opps:
         move_opportunity(opp, pipeline.stages[1], actor=None, commit=False)
     db.session.commit()
-    first = start_worker()
+    first = fast_worker()
     wait_until(lambda: db.session.scalar(select(func.count(EffectRun.id))) > 20, 20)
     first.stop(signal.SIGKILL)  # in the middle of the triggers' effects
     done_before = db.session.scalar(select(func.count(EffectRun.id)))
     assert done_before < 40 * 8
-    start_worker()
+    fast_worker()
     wait_until(
         lambda: (
             db.session.scalar(select(func.count(EffectRun.id)).where(EffectRun.status == "done")) == 40 * 8
         ),
-        120,  # the killed job comes back through the sweep, a failed write through 5 s, 15 s, 45 s retries
+        120,  # the killed job comes back through the sweep, a failed write through 1 s, 3 s, 9 s retries
     )
     for opp in opps:
         assert sorted(t.name for t in db.session.get(Opportunity, opp.id).tags) == tags

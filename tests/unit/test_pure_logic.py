@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from automation.mailing.send import retry_delay
+from automation.triggers.engine import retry_delay as trigger_retry_delay
 from automation.triggers.events import matches
 from crm.models import DomainEvent, Trigger
 from crm.public.inbound import _same_person, quoted_ids
@@ -62,6 +63,15 @@ def test_a_failed_mail_waits_twice_as_long_each_time_up_to_an_hour():
     with app.app_context():
         delays = [retry_delay(n) for n in range(0, 10)]
     assert delays[:5] == [timedelta(seconds=s) for s in (30, 30, 60, 120, 240)]
+    assert delays[-1] == timedelta(hours=1) and max(delays) == timedelta(hours=1)
+
+
+def test_a_failed_trigger_effect_waits_three_times_as_long_each_time_up_to_an_hour():
+    app = Flask(__name__)
+    app.config["TRIGGER_RETRY_BASE_SECONDS"] = 5
+    with app.app_context():
+        delays = [trigger_retry_delay(n) for n in range(0, 10)]
+    assert delays[:5] == [timedelta(seconds=s) for s in (5, 5, 15, 45, 135)]
     assert delays[-1] == timedelta(hours=1) and max(delays) == timedelta(hours=1)
 
 
