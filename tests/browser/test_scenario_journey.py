@@ -16,6 +16,7 @@ from tests.services import wait_until
 
 
 def _add(page: Page, kind_name: str, plus_index: int = -1) -> None:
+    settled(page)  # a Save just clicked replaces the flow, its "+" menus included
     page.locator("#flow details.add summary").nth(plus_index).click()
     page.locator("#flow details.add[open] .menu").get_by_role("button", name=kind_name).click()
     # HTMX focuses the new form's [autofocus] label when it settles: wait for it (keyboard-first),
